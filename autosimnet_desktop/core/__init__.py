@@ -1,0 +1,1 @@
+"""The Qt-free engine: imaging, encoder, catalogue store, vector index, indexer, search, export."""

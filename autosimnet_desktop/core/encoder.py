@@ -1,0 +1,102 @@
+"""The ONNX encoder: loads a model file, reads its metadata contract and embeds image batches."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .imaging import Preprocess
+
+INPUT_NAME = "image"
+OUTPUT_NAME = "embedding"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model's metadata_props say about it."""
+
+    path: Path
+    sha256: str
+    preprocess: Preprocess
+    embedding_size: int
+    metric: str  # "l2" or "cosine"
+    name: str
+    version: str
+    metadata: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """Short human name, e.g. 'autosimnet-paper-dae 1.0'."""
+        return f"{self.name} {self.version}".strip()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Encoder:
+    """Runs an ONNX image encoder with onnxruntime on the CPU."""
+
+    def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        path = Path(model_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"model file not found: {path}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        # Without this, onnxruntime's worker threads spin after each batch and an idle app burns CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        meta = dict(self._session.get_modelmeta().custom_metadata_map)
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or inputs[0].name != INPUT_NAME:
+            raise ValueError(f"model must have one input named {INPUT_NAME!r}")
+        preprocess = Preprocess.from_metadata(meta)
+        output = self._session.get_outputs()[0]
+        embedding_size = int(meta.get("embedding_size", output.shape[-1]))
+        metric = meta.get("distance", "l2")
+        if metric not in ("l2", "cosine"):
+            raise ValueError(f"unsupported distance metric in model metadata: {metric!r}")
+        self.info = ModelInfo(
+            path=path,
+            sha256=file_sha256(path),
+            preprocess=preprocess,
+            embedding_size=embedding_size,
+            metric=metric,
+            name=meta.get("model_name", path.stem),
+            version=meta.get("model_version", ""),
+            metadata=meta,
+        )
+
+    @property
+    def preprocess(self) -> Preprocess:
+        """The preprocessing this model was trained with."""
+        return self.info.preprocess
+
+    @property
+    def dim(self) -> int:
+        """Length of one embedding."""
+        return self.info.embedding_size
+
+    def encode(self, batch: np.ndarray) -> np.ndarray:
+        """Embed an N x C x H x W float32 batch; returns N x D float32 (L2-normalised for cosine models)."""
+        if batch.ndim == 3:
+            batch = batch[None]
+        out = self._session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(batch, np.float32)})[0]
+        out = out.reshape(out.shape[0], -1).astype(np.float32, copy=False)
+        if self.info.metric == "cosine":
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out = out / np.maximum(norms, 1e-12)
+        return out

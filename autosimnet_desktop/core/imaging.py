@@ -1,0 +1,252 @@
+"""Safe image decoding and the model's preprocessing: one definition for the app and training."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps
+
+# Refuse decompression bombs outright instead of Pillow's default warning-then-error split.
+MAX_PIXELS = 100_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# A truncated JPEG must fail loudly: a half-grey product photo would be indexed as a real one.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff"}
+)
+OPTIONAL_EXTENSIONS: frozenset[str] = frozenset({".heic", ".heif", ".avif"})
+
+
+def _register_optional_plugins() -> frozenset[str]:
+    """Register HEIC/HEIF/AVIF openers when their plugin packages are installed."""
+    found: set[str] = set()
+    try:
+        import pillow_heif  # type: ignore[import-not-found]
+
+        pillow_heif.register_heif_opener()
+        found |= {".heic", ".heif"}
+        if hasattr(pillow_heif, "register_avif_opener"):
+            pillow_heif.register_avif_opener()
+            found.add(".avif")
+    except Exception:  # noqa: BLE001 - an absent or broken optional plugin just means fewer formats
+        pass
+    if ".avif" not in found:
+        try:
+            import pillow_avif  # type: ignore[import-not-found]  # noqa: F401
+
+            found.add(".avif")
+        except Exception:  # noqa: BLE001
+            pass
+    if ".avif" not in found and "AVIF" in Image.registered_extensions().values():
+        found.add(".avif")  # Pillow >= 11.2 may carry AVIF itself
+    return frozenset(found)
+
+
+SUPPORTED_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | _register_optional_plugins()
+
+
+class ImageError(Exception):
+    """An image that cannot be used, with a reason a shop owner can read."""
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """How an image becomes the encoder's input; stored in and read from the ONNX metadata."""
+
+    size: int = 64
+    colour_mode: str = "L"  # Pillow mode: "L" (grayscale) or "RGB"
+    resize: str = "letterbox"  # fit inside a square, pad with `pad_value`
+    resample: str = "bilinear"
+    pad_value: int = 255  # catalogue photos are shot on white
+    mean: tuple[float, ...] = field(default=(0.0,))
+    std: tuple[float, ...] = field(default=(1.0,))
+
+    @property
+    def channels(self) -> int:
+        """Number of input channels the encoder expects."""
+        return 1 if self.colour_mode == "L" else 3
+
+    def to_metadata(self) -> dict[str, str]:
+        """The metadata_props entries that describe this preprocessing."""
+        return {
+            "input_size": str(self.size),
+            "input_channels": str(self.channels),
+            "colour_mode": self.colour_mode,
+            "resize": self.resize,
+            "resample": self.resample,
+            "pad_value": str(self.pad_value),
+            "normalisation": "x/255, then (x - mean) / std per channel",
+            "mean": ",".join(f"{m:g}" for m in self.mean),
+            "std": ",".join(f"{s:g}" for s in self.std),
+        }
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, str]) -> "Preprocess":
+        """Read preprocessing back from metadata_props; missing keys take the paper's defaults."""
+        def floats(key: str, default: tuple[float, ...]) -> tuple[float, ...]:
+            raw = meta.get(key)
+            return tuple(float(v) for v in raw.split(",")) if raw else default
+
+        mode = meta.get("colour_mode", "L")
+        if mode not in ("L", "RGB"):
+            raise ValueError(f"unsupported colour mode in model metadata: {mode!r}")
+        resample = meta.get("resample", "bilinear")
+        if resample not in _RESAMPLE:
+            raise ValueError(f"unsupported resample method in model metadata: {resample!r}")
+        resize = meta.get("resize", "letterbox")
+        if resize not in ("letterbox", "stretch"):
+            raise ValueError(f"unsupported resize method in model metadata: {resize!r}")
+        return cls(
+            size=int(meta.get("input_size", "64")),
+            colour_mode=mode,
+            resize=resize,
+            resample=resample,
+            pad_value=int(meta.get("pad_value", "255")),
+            mean=floats("mean", (0.0,)),
+            std=floats("std", (1.0,)),
+        )
+
+
+_RESAMPLE = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+    "box": Image.Resampling.BOX,
+}
+
+
+def _flatten(img: Image.Image, mode: str) -> Image.Image:
+    """Convert any Pillow mode to `mode` ('L' or 'RGB'), compositing transparency on white."""
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("LA", "La", "PA"):
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "RGBa"):
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert("RGBA"))
+    elif img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit greyscale: Pillow's direct convert clips at 255, so scale to 8 bits first.
+        arr = np.asarray(img, dtype=np.uint32)
+        peak = 65535 if arr.max(initial=0) > 255 else 255
+        img = Image.fromarray((arr * 255 // peak).astype(np.uint8), "L")
+    elif img.mode == "F":
+        arr = np.asarray(img, dtype=np.float32)
+        img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+    if img.mode != mode:
+        img = img.convert(mode)  # CMYK, YCbCr, 1, RGB <-> L
+    return img
+
+
+def open_image(source: str | os.PathLike[str] | bytes | BinaryIO | Image.Image,
+               mode: str = "RGB", draft_size: int | None = None) -> Image.Image:
+    """Decode a file, bytes or PIL image into a loaded `mode` image with EXIF orientation applied.
+
+    `draft_size` lets JPEG decoding skip detail below that many pixels per side.
+    Raises ImageError with a readable reason on any failure.
+    """
+    try:
+        if isinstance(source, Image.Image):
+            img = source
+            img.load()
+        else:
+            if isinstance(source, (str, os.PathLike)):
+                _check_regular_file(Path(source))
+                fp: str | os.PathLike[str] | BinaryIO = source
+            elif isinstance(source, (bytes, bytearray, memoryview)):
+                if not source:
+                    raise ImageError("empty image data")
+                fp = io.BytesIO(bytes(source))
+            else:
+                fp = source
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                img = Image.open(fp)
+                if getattr(img, "n_frames", 1) > 1:
+                    img.seek(0)  # animated GIF/WebP/TIFF: the first frame is the product
+                if draft_size and img.format == "JPEG":
+                    img.draft("RGB" if mode == "RGB" else "L", (draft_size, draft_size))
+                img.load()
+        img = ImageOps.exif_transpose(img) or img
+        return _flatten(img, mode)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
+    except FileNotFoundError:
+        raise ImageError("file not found (moved or deleted)") from None
+    except PermissionError:
+        raise ImageError("permission denied") from None
+    except IsADirectoryError:
+        raise ImageError("is a folder, not an image") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError("not an image Pillow can read") from None
+    except OSError as exc:
+        text = str(exc)
+        if "truncated" in text.lower():
+            raise ImageError("file is truncated or corrupt") from None
+        raise ImageError(f"cannot decode image: {text or type(exc).__name__}") from None
+    except (ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        raise ImageError(f"corrupt image: {exc or type(exc).__name__}") from None
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse FIFOs, devices and folders before Pillow opens them (a FIFO would block forever)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImageError("file not found (moved or deleted)") from None
+    except PermissionError:
+        raise ImageError("permission denied") from None
+    except OSError as exc:  # symlink loops, name too long, ...
+        raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError("is a folder, not an image")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError("not a regular file (device, pipe or socket)")
+    if st.st_size == 0:
+        raise ImageError("empty file (0 bytes)")
+
+
+def fit_square(img: Image.Image, spec: Preprocess) -> Image.Image:
+    """Resize to spec.size x spec.size: letterboxed on the pad colour, or stretched."""
+    size = spec.size
+    resample = _RESAMPLE[spec.resample]
+    if spec.resize == "stretch":
+        return img.resize((size, size), resample, reducing_gap=3.0)
+    w, h = img.size
+    scale = size / max(w, h)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    resized = img.resize((nw, nh), resample, reducing_gap=3.0)
+    if (nw, nh) == (size, size):
+        return resized
+    fill = spec.pad_value if img.mode == "L" else (spec.pad_value,) * 3
+    canvas = Image.new(img.mode, (size, size), fill)
+    canvas.paste(resized, ((size - nw) // 2, (size - nh) // 2))
+    return canvas
+
+
+def to_array(img: Image.Image, spec: Preprocess) -> np.ndarray:
+    """A square `spec.size` image as the normalised float32 C x H x W array the encoder takes."""
+    arr = np.asarray(img, dtype=np.float32) / 255.0
+    arr = arr[None, :, :] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+    mean = np.asarray(spec.mean, dtype=np.float32).reshape(-1, 1, 1)
+    std = np.asarray(spec.std, dtype=np.float32).reshape(-1, 1, 1)
+    if np.any(mean != 0) or np.any(std != 1):
+        arr = (arr - mean) / std
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def load_for_model(source: str | os.PathLike[str] | bytes | BinaryIO | Image.Image,
+                   spec: Preprocess) -> np.ndarray:
+    """Decode `source` safely and preprocess it exactly as the encoder expects."""
+    img = open_image(source, spec.colour_mode, draft_size=spec.size * 2)
+    return to_array(fit_square(img, spec), spec)

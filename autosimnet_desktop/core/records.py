@@ -1,0 +1,86 @@
+"""Plain records shared by the core, the CLI and the GUI: progress, cancellation, reports, hits."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long operation stands; handed to a progress callback once per batch."""
+
+    done: int
+    total: int
+    rate: float = 0.0  # items per second so far
+    eta: float | None = None  # seconds left, None while unknown
+    current: str = ""  # the file being worked on (relative path), if any
+    stage: str = ""  # e.g. "scanning", "indexing", "saving"
+
+    @property
+    def fraction(self) -> float:
+        """done / total in 0..1 (1 when there is nothing to do)."""
+        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class CancelToken:
+    """A flag a long operation checks once per batch; safe to set from any thread."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the operation to stop after its current batch."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._event.is_set()
+
+
+class Cancelled(Exception):
+    """Raised inside an operation when its CancelToken was set; work done so far is kept."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be indexed, with its reason."""
+
+    path: str  # relative to the catalogue folder, '/' separators
+    reason: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: a catalogue file, its distance to the query and a similarity in 0..1."""
+
+    path: str
+    distance: float
+    similarity: float
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    unreadable: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    images_per_second: float = 0.0
+    cancelled: bool = False
+    rebuilt: bool = False  # everything was re-encoded because the model changed
+    message: str = ""  # e.g. why a rebuild happened
+
+    @property
+    def indexed(self) -> int:
+        """Files encoded in this run."""
+        return self.new + self.changed

@@ -1,0 +1,49 @@
+"""Where shipped resources live: the installed package, a source checkout or a frozen app."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+DEFAULT_MODEL = "autosimnet-paper.onnx"
+
+
+@cache
+def resource_root() -> Path:
+    """The folder holding models/, icons/ and sample-catalogue/."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:  # PyInstaller unpacks data files under sys._MEIPASS
+        return Path(frozen) / "autosimnet_desktop" / "resources"
+    packaged = Path(__file__).resolve().parent / "resources"
+    if packaged.is_dir():  # a wheel install: resources/ is force-included into the package
+        return packaged
+    return Path(__file__).resolve().parent.parent / "resources"  # a source checkout
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a shipped resource, e.g. resource_path("models", "autosimnet-paper.onnx")."""
+    return resource_root().joinpath(*parts)
+
+
+def models_dir() -> Path:
+    """Folder of the shipped ONNX models."""
+    return resource_path("models")
+
+
+def resolve_model(name_or_path: str | None) -> Path:
+    """A model given by shipped name (with or without .onnx) or by path; None means the default."""
+    if not name_or_path:
+        return models_dir() / DEFAULT_MODEL
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix == ".onnx" and candidate.exists():
+        return candidate
+    shipped = models_dir() / (name_or_path if name_or_path.endswith(".onnx") else f"{name_or_path}.onnx")
+    if shipped.exists():
+        return shipped
+    return candidate
+
+
+def sample_catalogue() -> Path:
+    """The bundled sample catalogue folder."""
+    return resource_path("sample-catalogue")
