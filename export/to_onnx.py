@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +14,53 @@ import torch
 
 from autosimnet_desktop.core.imaging import Preprocess
 
-from .model import MODELS, Encoder, parameter_counts
+from .model import MODELS, Encoder
+from .train import TrainConfig, load_training_data
 
 OPSET = 17
 
 
+def load_run(run_dir: Path) -> tuple[torch.nn.Module, dict, Preprocess]:
+    """The trained encoder of a run folder (best.pt + train.json), its summary and its preprocessing."""
+    summary = json.loads((run_dir / "train.json").read_text())
+    spec = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["preprocess"].items()})
+    dae = MODELS[summary["config"]["model"]](channels=spec.channels)
+    dae.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+    return Encoder(dae).eval(), summary, spec
+
+
+def distance_scale(encoder: torch.nn.Module, summary: dict, spec: Preprocess, metric: str, pairs: int = 20000,
+                   per_source: int = 2000, seed: int = 0) -> float:
+    """RMS Euclidean distance between random pairs of training images' embeddings.
+
+    The app maps a distance d to similarity exp(-(d / scale)^2): a typical unrelated pair
+    scores about 0.37 and an identical image 1.0, whatever the embedding's size and units.
+    """
+    config = dict(summary["config"])
+    config["folders"] = tuple(config.get("folders") or ())
+    config["limit"] = per_source
+    images, _ = load_training_data(TrainConfig(**config), spec)
+    with torch.no_grad():
+        vectors = torch.cat([encoder(torch.from_numpy(images[i:i + 512].astype(np.float32) / 255.0))
+                             for i in range(0, len(images), 512)]).numpy()
+    if metric == "cosine":
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(vectors), (2, pairs))
+    keep = a != b
+    return float(np.sqrt(np.mean(np.sum((vectors[a[keep]] - vectors[b[keep]]) ** 2, axis=1))))
+
+
 def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: str, version: str,
-                   metric: str) -> dict[str, str]:
+                   metric: str, scale: float) -> dict[str, str]:
     """The metadata_props contract: everything the app needs to preprocess and compare."""
     params = summary["parameters"]
     meta = spec.to_metadata()
     meta.update({
         "embedding_size": str(embedding_size),
         "distance": metric,
+        "distance_scale": f"{scale:.6g}",
+        "similarity": "exp(-(d / distance_scale)^2), d = Euclidean distance between embeddings",
         "model_name": name,
         "model_version": version,
         "architecture": summary["config"]["model"],
@@ -46,20 +81,20 @@ def export_encoder(run_dir: Path, output: Path, name: str, version: str, metric:
     """Write the encoder of run_dir/best.pt to `output` with its metadata; returns the metadata."""
     import onnx
 
-    summary = json.loads((run_dir / "train.json").read_text())
-    spec = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["preprocess"].items()})
-    dae = MODELS[summary["config"]["model"]](channels=spec.channels)
-    dae.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
-    encoder = Encoder(dae).eval()
+    encoder, summary, spec = load_run(run_dir)
     example = torch.rand(2, spec.channels, spec.size, spec.size)
     embedding_size = int(encoder(example).shape[1])
     output.parent.mkdir(parents=True, exist_ok=True)
     # The legacy exporter writes one self-contained file and needs no onnxscript.
-    torch.onnx.export(encoder, (example,), str(output), input_names=["image"], output_names=["embedding"],
-                      dynamic_axes={"image": {0: "N"}, "embedding": {0: "N"}}, opset_version=OPSET,
-                      dynamo=False, do_constant_folding=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(encoder, (example,), str(output), input_names=["image"], output_names=["embedding"],
+                          dynamic_axes={"image": {0: "N"}, "embedding": {0: "N"}}, opset_version=OPSET,
+                          dynamo=False, do_constant_folding=True)
     model = onnx.load(str(output))
-    meta = build_metadata(summary, spec, embedding_size, name, version, metric)
+    with torch.no_grad():
+        scale = distance_scale(encoder, summary, spec, metric)
+    meta = build_metadata(summary, spec, embedding_size, name, version, metric, scale)
     del model.metadata_props[:]
     for key, value in meta.items():
         entry = model.metadata_props.add()
@@ -74,11 +109,8 @@ def parity(run_dir: Path, onnx_path: Path, batch: int = 16, seed: int = 0) -> fl
     """Max absolute difference between torch and onnxruntime embeddings on a random batch."""
     import onnxruntime as ort
 
-    summary = json.loads((run_dir / "train.json").read_text())
-    dae = MODELS[summary["config"]["model"]]()
-    dae.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
-    encoder = Encoder(dae).eval()
-    x = torch.rand(batch, 1, 64, 64, generator=torch.Generator().manual_seed(seed))
+    encoder, _, spec = load_run(run_dir)
+    x = torch.rand(batch, spec.channels, spec.size, spec.size, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         expected = encoder(x).numpy()
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])

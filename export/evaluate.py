@@ -1,0 +1,109 @@
+"""Retrieval quality of ONNX encoders against raw pixels: python -m export.evaluate --help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from autosimnet_desktop.core.encoder import Encoder
+from autosimnet_desktop.core.imaging import Preprocess
+
+from .data import DEFAULT_FASHION_MNIST, Dataset, fashion_mnist, photo_folder
+from .metrics import label_scores, nearest_neighbours
+
+RAW = "raw 64x64 grayscale pixels"
+
+
+def load_eval_set(data: str, spec: Preprocess, part: str, limit: int | None) -> Dataset:
+    """'fashion-mnist' (its test split) or a photo folder (by default its held-out part)."""
+    if data == "fashion-mnist":
+        return fashion_mnist(DEFAULT_FASHION_MNIST, "t10k", spec, limit)
+    if Path(data).is_dir() and (Path(data) / "train-images-idx3-ubyte.gz").exists():
+        return fashion_mnist(Path(data), "t10k", spec, limit)
+    return photo_folder(Path(data), spec, part, limit)
+
+
+def embed(encoder: Encoder, images: np.ndarray, batch: int = 256) -> np.ndarray:
+    """Encode preprocessed images in batches with the app's own encoder."""
+    return np.concatenate([encoder.encode(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
+def evaluate(data: str, models: list[Path], part: str = "holdout", limit: int | None = None,
+             log=print) -> dict:
+    """Scores of raw pixels and of every model on the same evaluation set, in one run."""
+    datasets: dict[Preprocess, Dataset] = {}
+
+    def dataset_for(spec: Preprocess) -> Dataset:
+        if spec not in datasets:
+            datasets[spec] = load_eval_set(data, spec, part, limit)
+        return datasets[spec]
+
+    raw = dataset_for(Preprocess())
+    if not raw.labels:
+        raise SystemExit(f"error: {data} has no labels (a labels.csv with articleType, subCategory, baseColour)")
+    log(f"evaluation set: {raw.name}, {len(raw.images)} images, labels {', '.join(raw.labels)}")
+    methods: list[tuple[str, np.ndarray, str, dict]] = [(RAW, raw.images.reshape(len(raw.images), -1), "l2", {})]
+    for path in models:
+        encoder = Encoder(path)
+        ds = dataset_for(encoder.preprocess)
+        if ds.files != raw.files or len(ds.images) != len(raw.images):
+            raise SystemExit(f"error: {path} sees a different set of images than raw pixels")
+        t0 = time.perf_counter()
+        vectors = embed(encoder, ds.images)
+        seconds = time.perf_counter() - t0
+        info = {"file": str(path), "embedding_size": encoder.dim, "metric": encoder.info.metric,
+                "encode_images_per_second": round(len(vectors) / seconds, 1)}
+        methods.append((encoder.info.label, vectors, encoder.info.metric, info))
+    results = {"data": data, "set": raw.name, "images": len(raw.images), "labels": list(raw.labels), "methods": []}
+    for name, vectors, metric, info in methods:
+        neighbours = nearest_neighbours(vectors, 10, metric)
+        scores = {label: asdict(label_scores(neighbours, values)) for label, values in raw.labels.items()}
+        results["methods"].append({"name": name, "dim": int(vectors.shape[1]), **info, "scores": scores})
+    return results
+
+
+def markdown(results: dict) -> str:
+    """The results as a markdown table: one row per method and label column."""
+    lines = [f"Evaluation set: {results['set']} ({results['images']} images, each queried against all the others)",
+             "",
+             "| method | dim | label | P@1 | P@10 | mAP@10 | 5-NN acc. | P@10 vs raw |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    raw = results["methods"][0]["scores"]
+    for method in results["methods"]:
+        for label, s in method["scores"].items():
+            ratio = s["p_at_10"] / raw[label]["p_at_10"] if raw[label]["p_at_10"] else float("nan")
+            lines.append(f"| {method['name']} | {method['dim']} | {label} | {s['p_at_1']:.3f} | {s['p_at_10']:.3f} | "
+                         f"{s['map_at_10']:.3f} | {s['knn5_accuracy']:.3f} | {ratio:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(prog="python -m export.evaluate", description=__doc__)
+    p.add_argument("--model", type=Path, action="append", default=[], help="ONNX encoder; repeat to compare several")
+    p.add_argument("--data", required=True, help="'fashion-mnist' (test split) or a folder of photos with labels.csv")
+    p.add_argument("--part", choices=["holdout", "train", "all"], default="holdout",
+                   help="which part of a photo folder (default: the part training never sees)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
+    a = p.parse_args(argv)
+    for model in a.model:
+        if not model.is_file():
+            p.error(f"model not found: {model}")
+    if a.data != "fashion-mnist" and not Path(a.data).is_dir():
+        p.error(f"data folder not found: {a.data}")
+    results = evaluate(a.data, a.model, a.part, a.limit, log=lambda s: print(s, file=sys.stderr))
+    print(markdown(results))
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
