@@ -13,6 +13,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
+from .records import CoreError
+
 # Refuse decompression bombs outright instead of Pillow's default warning-then-error split.
 MAX_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -53,7 +55,7 @@ def _register_optional_plugins() -> frozenset[str]:
 SUPPORTED_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | _register_optional_plugins()
 
 
-class ImageError(Exception):
+class ImageError(CoreError):
     """An image that cannot be used, with a reason a shop owner can read."""
 
 

@@ -43,6 +43,30 @@ class CancelToken:
         return self._event.is_set()
 
 
+class CoreError(Exception):
+    """Base of the errors the core raises with a message written for people."""
+
+
+class FolderError(CoreError):
+    """The catalogue folder is missing, not a folder or unreadable."""
+
+
+class ModelError(CoreError):
+    """The ONNX model cannot be found or loaded."""
+
+
+class StoreError(CoreError):
+    """The catalogue's store or index cannot be used (e.g. written by a newer version, disk full)."""
+
+
+class NotIndexedError(CoreError, LookupError):
+    """A catalogue path that is not (or no longer) in the index."""
+
+
+class BusyError(CoreError):
+    """Another indexing run of the same catalogue is already going on."""
+
+
 class Cancelled(Exception):
     """Raised inside an operation when its CancelToken was set; work done so far is kept."""
 

@@ -1,0 +1,47 @@
+"""Where a catalogue's store, index and thumbnails live: user data/cache folders, never the catalogue itself."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "autosimnet-desktop"
+ENV_DATA_DIR = "AUTOSIMNET_DATA_DIR"
+
+
+def absolute_folder(folder: str | os.PathLike[str]) -> Path:
+    """The catalogue folder as an absolute path with symlinks resolved (one folder, one key)."""
+    return Path(folder).expanduser().resolve()
+
+
+def folder_key(folder: str | os.PathLike[str]) -> str:
+    """A stable, file-name-safe key for a folder: its readable name plus a hash of its absolute path."""
+    absolute = absolute_folder(folder)
+    # normcase: on Windows C:\\Shop and c:\\shop are the same folder and must share one index.
+    digest = hashlib.sha256(os.path.normcase(str(absolute)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", absolute.name)[:40].strip("._") or "root"
+    return f"{name}-{digest}"
+
+
+def _root(override: str | os.PathLike[str] | None) -> Path | None:
+    """The override (argument, then environment variable) if any, else None for the platform default."""
+    chosen = override if override else os.environ.get(ENV_DATA_DIR)
+    return Path(chosen).expanduser().resolve() if chosen else None
+
+
+def catalogue_data_dir(folder: str | os.PathLike[str], override: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding the store and vector index of `folder` (created on first use by the store)."""
+    root = _root(override)
+    base = root if root is not None else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return base / "catalogues" / folder_key(folder)
+
+
+def thumbnail_cache_dir(folder: str | os.PathLike[str], override: str | os.PathLike[str] | None = None) -> Path:
+    """The folder for cached thumbnails of `folder` (disposable: it lives in the user cache)."""
+    root = _root(override)
+    base = root if root is not None else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    return base / "thumbnails" / folder_key(folder)

@@ -1,0 +1,391 @@
+"""Incremental indexing: scan, compare with the store, decode in parallel, encode in batches, checkpoint.
+
+Crash safety rests on one ordering: at a checkpoint the vector index is saved (atomically) *before* the
+store's transaction commits. Whatever moment a crash hits, the next open finds an index that is a superset
+of what the store calls indexed; `VectorIndex.load` deletes the extra labels and the store's rows that the
+index lacks are encoded again. Nothing saved is ever corrupted; at most the work since the last checkpoint
+is redone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .encoder import Encoder
+from .imaging import ImageError, Preprocess, load_for_model
+from .records import CancelToken, Cancelled, IndexReport, Progress, ProgressCallback
+from .scanner import FileState, ScanResult, os_error_reason, scan
+from .store import FAILED, INDEXED, PENDING, Item, Store
+from .vector_index import VectorIndex
+
+# A file modified this close to the moment it was read may have changed again within the same mtime tick
+# ("racy" in git's terms): its size and mtime prove nothing, so its content is compared next time.
+RACY_NS = 2_000_000_000
+_O_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Tuning knobs of an indexing run; the defaults suit a 2-core laptop."""
+
+    batch_size: int = 64  # images per encoder batch and per cancel check
+    chunk_size: int = 16  # images per decode task (fewer, larger tasks keep pool overhead small)
+    workers: int | None = None  # decode threads; None = one per core
+    checkpoint_items: int = 20_000
+    checkpoint_seconds: float = 30.0
+    max_file_bytes: int = 256 << 20  # a bigger "image" is refused before it is read into memory
+
+
+@dataclass
+class Decoded:
+    """What a worker made of one file: an encoder input or an error, and the file state it actually read."""
+
+    relpath: str
+    array: np.ndarray | None
+    state: FileState | None
+    digest: str | None
+    error: str | None
+
+
+def digest_bytes(data: bytes) -> str:
+    """Content digest stored per file (detects changes size and mtime cannot, and renames)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
+    """Read a regular file whole, refusing pipes/devices and files that change while being read."""
+    for _attempt in range(2):
+        fd = os.open(path, _O_FLAGS)
+        try:
+            before = os.fstat(fd)
+            if stat.S_ISDIR(before.st_mode):
+                raise ImageError("is a folder, not an image")
+            if not stat.S_ISREG(before.st_mode):
+                raise ImageError("not a regular file (device, pipe or socket)")
+            if before.st_size == 0:
+                raise ImageError("empty file (0 bytes)")
+            if before.st_size > max_bytes:
+                raise ImageError(f"file too large ({before.st_size / 2**20:.0f} MB)")
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                data = fh.read()
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
+        state = FileState(size=after.st_size, mtime_ns=after.st_mtime_ns)
+        if (before.st_size, before.st_mtime_ns) == (state.size, state.mtime_ns) and len(data) == state.size:
+            return data, state
+    raise ImageError("file kept changing while it was read (still being copied?)")
+
+
+def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int) -> Decoded:
+    """Read, digest and preprocess one catalogue file; never raises for a bad file."""
+    try:
+        data, state = read_file(folder / relpath, max_bytes)
+        digest = digest_bytes(data)
+    except ImageError as exc:
+        return Decoded(relpath, None, None, None, str(exc))
+    except OSError as exc:
+        return Decoded(relpath, None, None, None, os_error_reason(exc))
+    try:
+        array = load_for_model(data, spec)
+    except ImageError as exc:
+        return Decoded(relpath, None, state, digest, str(exc))
+    except MemoryError:
+        return Decoded(relpath, None, state, digest, "image too large for the available memory")
+    except Exception as exc:  # noqa: BLE001 - a Pillow plugin bug on one odd file must not stop the run
+        return Decoded(relpath, None, state, digest, f"cannot decode image ({type(exc).__name__}: {exc})")
+    return Decoded(relpath, array, state, digest, None)
+
+
+def digest_file(folder: Path, relpath: str, max_bytes: int) -> tuple[str, str | None, FileState | None]:
+    """(relpath, digest or None, state) for a content comparison; None when the file cannot be read."""
+    try:
+        data, state = read_file(folder / relpath, max_bytes)
+    except (ImageError, OSError):
+        return relpath, None, None
+    return relpath, digest_bytes(data), state
+
+
+@dataclass
+class _Plan:
+    """What the comparison of the scan with the store decided."""
+
+    todo: list[tuple[str, Item | None]]  # files to decode and encode, with their existing row
+    removed: list[Item]
+    unchanged: int
+    touched: list[tuple[Item, FileState]]  # same content, new mtime: refresh the row only
+    renamed: list[tuple[Item, str, FileState]]  # a removed row whose file reappeared under a new path
+
+
+class Indexer:
+    """One incremental indexing run over a folder, writing to a store and a vector index."""
+
+    def __init__(self, folder: Path, store: Store, index: VectorIndex, index_path: Path, encoder: Encoder,
+                 settings: IndexSettings | None = None) -> None:
+        self.folder = folder
+        self.store = store
+        self.index = index
+        self.index_path = index_path
+        self.encoder = encoder
+        self.settings = settings or IndexSettings()
+        self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
+        self.on_checkpoint: Callable[[], None] | None = None  # lets the catalogue save derived meta
+        self._dirty = False  # the in-memory index differs from the saved file
+
+    def _add(self, labels: list[int], vectors: np.ndarray) -> None:
+        """Add vectors to the index (remembering that it needs saving)."""
+        self._dirty = True
+        self.index.add(labels, vectors, threads=self.workers)
+
+    def _remove(self, labels: list[int]) -> None:
+        """Delete vectors from the index (remembering that it needs saving)."""
+        if labels:
+            self._dirty = True
+            self.index.remove(labels)
+
+    def run(self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+            rebuild_reason: str = "") -> IndexReport:
+        """Bring the store and index up to date with the folder; cancellation keeps finished work."""
+        started = time.perf_counter()
+        report = IndexReport(rebuilt=bool(rebuild_reason), message=rebuild_reason)
+        cancel = cancel or CancelToken()
+        notify = progress or (lambda _p: None)
+        notify(Progress(0, 0, stage="scanning"))
+        processed = 0
+        self._dirty = bool(rebuild_reason)
+        self.store.begin()
+        try:
+            found = scan(self.folder, cancel=cancel)
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
+                plan = self._plan(found, pool, cancel, notify)
+                self._apply_plan(plan, found, report)
+                processed = self._encode_all(plan.todo, pool, report, notify, cancel)
+        except Cancelled:
+            report.cancelled = True
+        except BaseException:
+            # Keep what the last checkpoint saved; the next run redoes the rest.
+            self.store.rollback()
+            raise
+        notify(Progress(processed, processed, stage="saving"))
+        if self._dirty:
+            self.checkpoint()
+        else:  # nothing reached the index: no need to rewrite it, which keeps a no-change run instant
+            self.store.set_meta(last_indexed=f"{time.time():.3f}")
+            self.store.commit()
+        report.failures = self.store.failures()
+        report.unreadable = len(report.failures)
+        report.seconds = time.perf_counter() - started
+        report.images_per_second = processed / report.seconds if report.seconds > 0 else 0.0
+        return report
+
+    def checkpoint(self) -> None:
+        """Save the index atomically, then commit the store: see the module docstring for why in that order."""
+        if self.on_checkpoint is not None:
+            self.on_checkpoint()
+        self.index.save(self.index_path)
+        self.store.set_meta(last_indexed=f"{time.time():.3f}")
+        self.store.commit()
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def _plan(self, found: ScanResult, pool: ThreadPoolExecutor, cancel: CancelToken,
+              notify: ProgressCallback) -> _Plan:
+        """Compare the scan with the store: new, changed, unchanged, removed, renamed files."""
+        rows = self.store.items()
+        todo: list[tuple[str, Item | None]] = []
+        suspects: list[tuple[str, Item]] = []  # same size, mtime ambiguous: compare content
+        unchanged = 0
+        for relpath, state in found.files.items():
+            row = rows.get(relpath)
+            if row is None or row.status != INDEXED:
+                todo.append((relpath, row))  # new, or failed/pending before: always retried
+            elif row.size != state.size:
+                todo.append((relpath, row))
+            elif row.mtime_ns != state.mtime_ns or state.mtime_ns >= row.checked_at * 1e9 - RACY_NS:
+                suspects.append((relpath, row))
+            else:
+                unchanged += 1
+        removed = [row for path, row in rows.items() if path not in found.files and path not in found.errors]
+        # A new file the size of a removed one may be that file renamed or moved: compare digests.
+        removed_by_size: dict[int, list[Item]] = {}
+        for row in removed:
+            if row.status == INDEXED and row.digest:
+                removed_by_size.setdefault(row.size, []).append(row)
+        rename_candidates = [(p, r) for p, r in todo if r is None and found.files[p].size in removed_by_size]
+        checks = suspects + rename_candidates
+        touched: list[tuple[Item, FileState]] = []
+        renamed: list[tuple[Item, str, FileState]] = []
+        if checks:
+            notify(Progress(0, len(checks), stage="checking"))
+            results = pool.map(lambda pr: digest_file(self.folder, pr[0], self.settings.max_file_bytes), checks)
+            by_path = {path: (digest, state) for path, digest, state in results}
+            if cancel.cancelled:
+                raise Cancelled()
+            taken: set[int] = set()
+            for relpath, row in suspects:
+                digest, state = by_path[relpath]
+                if digest is not None and digest == row.digest and state is not None:
+                    touched.append((row, state))
+                    unchanged += 1
+                else:
+                    todo.append((relpath, row))
+            for relpath, _ in rename_candidates:
+                digest, state = by_path[relpath]
+                match = next((r for r in removed_by_size.get(found.files[relpath].size, [])
+                              if r.digest == digest and r.id not in taken), None)
+                if match is not None and state is not None:
+                    taken.add(match.id)
+                    renamed.append((match, relpath, state))
+            renamed_paths = {path for _, path, _ in renamed}
+            todo = [(p, r) for p, r in todo if p not in renamed_paths]
+            removed = [r for r in removed if r.id not in taken]
+        todo.sort(key=lambda pr: pr[0])
+        return _Plan(todo, removed, unchanged, touched, renamed)
+
+    def _apply_plan(self, plan: _Plan, found: ScanResult, report: IndexReport) -> None:
+        """Apply what needs no decoding: removals, renames, refreshed mtimes and scan errors."""
+        now = time.time()
+        rows = self.store.items()
+        # Index first, store second: a query never sees a removed file, even between the two.
+        self._remove([row.id for row in plan.removed])
+        self.store.delete(row.id for row in plan.removed)
+        report.removed = len(plan.removed)
+        for row, state in plan.touched:
+            self.store.update(row.id, size=state.size, mtime_ns=state.mtime_ns, error=None, checked_at=now)
+        for row, relpath, state in plan.renamed:
+            stale = rows.get(relpath)
+            if stale is not None:  # e.g. a failed row at the new path: the renamed file replaces it
+                self._remove([stale.id])
+                self.store.delete([stale.id])
+            self.store.update(row.id, path=relpath, size=state.size, mtime_ns=state.mtime_ns, error=None,
+                              checked_at=now)
+        report.unchanged = plan.unchanged + len(plan.renamed)
+        for relpath, reason in found.errors.items():
+            self._record_failure(relpath, rows.get(relpath), reason, None, None)
+
+    def _record_failure(self, relpath: str, row: Item | None, reason: str, state: FileState | None,
+                        digest: str | None) -> None:
+        """Store a file as unreadable (and take any old vector of it out of the index)."""
+        size, mtime = (state.size, state.mtime_ns) if state else (0, 0)
+        if row is None:
+            self.store.add(relpath, size, mtime, digest, FAILED, reason)
+            return
+        if row.status == INDEXED:
+            self._remove([row.id])
+        self.store.update(row.id, size=size, mtime_ns=mtime, digest=digest, status=FAILED, error=reason,
+                          checked_at=time.time())
+
+    # -- decoding and encoding ------------------------------------------------------------------------
+
+    def _decoded(self, todo: list[tuple[str, Item | None]], pool: ThreadPoolExecutor,
+                 cancel: CancelToken) -> Iterator[list[Decoded]]:
+        """Decode `todo` in the pool, chunk by chunk, in order, with a bounded number of chunks in flight."""
+        spec = self.encoder.preprocess
+        size, limit = self.settings.chunk_size, self.settings.max_file_bytes
+        chunks = (todo[i:i + size] for i in range(0, len(todo), size))
+        in_flight: deque[Future[list[Decoded]]] = deque()
+        ahead = self.workers * 4  # enough queued work that decoders never wait while the encoder runs
+
+        def work(chunk: list[tuple[str, Item | None]]) -> list[Decoded]:
+            return [decode_file(self.folder, relpath, spec, limit) for relpath, _ in chunk]
+
+        try:
+            for chunk in chunks:
+                in_flight.append(pool.submit(work, chunk))
+                if len(in_flight) >= ahead:
+                    yield in_flight.popleft().result()
+                    if cancel.cancelled:
+                        raise Cancelled()
+            while in_flight:
+                yield in_flight.popleft().result()
+        finally:
+            for future in in_flight:
+                future.cancel()
+
+    def _encode_all(self, todo: list[tuple[str, Item | None]], pool: ThreadPoolExecutor, report: IndexReport,
+                    notify: ProgressCallback, cancel: CancelToken) -> int:
+        """Encode and index every file of `todo`, checkpointing as it goes; returns files processed."""
+        total = len(todo)
+        rows = dict(todo)
+        done = 0
+        started = last_checkpoint = time.perf_counter()
+        since_checkpoint = 0
+        save_cost = 0.0
+        batch: list[Decoded] = []
+        for chunk in self._decoded(todo, pool, cancel):
+            batch.extend(chunk)
+            if len(batch) < self.settings.batch_size and done + len(batch) < total:
+                continue
+            self._index_batch(batch, rows, report)
+            done += len(batch)
+            since_checkpoint += len(batch)
+            current = batch[-1].relpath
+            batch = []
+            elapsed = time.perf_counter() - started
+            rate = done / elapsed if elapsed > 0 else 0.0
+            eta = (total - done) / rate if rate > 0 else None
+            notify(Progress(done, total, rate, eta, current, stage="indexing"))
+            now = time.perf_counter()
+            # The interval grows with the cost of a save, so saving never takes more than ~10% of the run.
+            due = max(self.settings.checkpoint_seconds, 10 * save_cost)
+            if done < total and (since_checkpoint >= self.settings.checkpoint_items or now - last_checkpoint >= due):
+                notify(Progress(done, total, rate, eta, current, stage="saving"))
+                self.checkpoint()
+                self.store.begin()
+                last_checkpoint = time.perf_counter()
+                save_cost = last_checkpoint - now
+                since_checkpoint = 0
+            if cancel.cancelled:
+                raise Cancelled()
+        if batch:
+            self._index_batch(batch, rows, report)
+            done += len(batch)
+        return done
+
+    def _index_batch(self, batch: list[Decoded], rows: dict[str, Item | None], report: IndexReport) -> None:
+        """Encode the decodable files of a batch, record them in the store and add them to the index."""
+        good = [d for d in batch if d.array is not None]
+        for item in batch:
+            if item.array is None:
+                self._record_failure(item.relpath, rows[item.relpath], item.error or "unknown error",
+                                     item.state, item.digest)
+        if not good:
+            return
+        vectors = self.encoder.encode(np.stack([d.array for d in good]))  # type: ignore[misc]
+        finite = np.isfinite(vectors).all(axis=1)
+        labels: list[int] = []
+        keep: list[int] = []
+        now = time.time()
+        for position, item in enumerate(good):
+            row = rows[item.relpath]
+            assert item.state is not None
+            if not finite[position]:
+                self._record_failure(item.relpath, row, "the model produced no usable embedding", item.state,
+                                     item.digest)
+                continue
+            if row is None:
+                label = self.store.add(item.relpath, item.state.size, item.state.mtime_ns, item.digest, INDEXED,
+                                       checked_at=now)
+                report.new += 1
+            else:
+                self.store.update(row.id, size=item.state.size, mtime_ns=item.state.mtime_ns, digest=item.digest,
+                                  status=INDEXED, error=None, checked_at=now)
+                label = row.id
+                if row.status == INDEXED or row.status == PENDING:
+                    report.changed += 1
+                else:
+                    report.new += 1  # failed before, readable now
+            labels.append(label)
+            keep.append(position)
+        self._add(labels, vectors[keep])
+

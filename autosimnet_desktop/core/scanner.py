@@ -1,0 +1,137 @@
+"""Walk a catalogue folder: which image files are there, with their size and mtime, and which cannot be used."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .imaging import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS
+from .records import CancelToken, Cancelled, FolderError
+
+# How often (in directory entries) the walk checks the cancel flag.
+_CANCEL_EVERY = 2000
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the scan knows about one file without opening it."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ScanResult:
+    """Image files found (relative path -> state) and files or folders that cannot be used, with reasons."""
+
+    files: dict[str, FileState] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def os_error_reason(exc: OSError) -> str:
+    """A short, readable reason for an OSError met while reading a file or folder."""
+    reasons = {
+        errno.ENOENT: "file not found (moved or deleted)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ELOOP: "symbolic link loop",
+        errno.EISDIR: "is a folder, not an image",
+        errno.ENAMETOOLONG: "file name too long",
+        errno.EIO: "input/output error (damaged disk or network drive?)",
+    }
+    return reasons.get(exc.errno or -1) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def is_hidden(name: str) -> bool:
+    """Dot-files and dot-folders are skipped (thumbnails caches, .git, macOS resource forks...)."""
+    return name.startswith(".")
+
+
+def readable_name(name: str) -> str | None:
+    """`name` if it can be stored as UTF-8 text, else None (undecodable bytes in a Linux file name)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return name
+
+
+def _printable(name: str) -> str:
+    """A file name with undecodable bytes replaced, for an error message."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def scan(folder: Path, extensions: frozenset[str] = SUPPORTED_EXTENSIONS,
+         cancel: CancelToken | None = None) -> ScanResult:
+    """Walk `folder` recursively (following folder symlinks once, skipping hidden entries) and list image files.
+
+    Paths are relative to `folder` with '/' separators. Raises FolderError if `folder` itself cannot be read.
+    """
+    result = ScanResult()
+    try:
+        root_stat = folder.stat()
+    except OSError as exc:
+        raise FolderError(f"cannot open folder {folder}: {os_error_reason(exc)}") from None
+    if not stat.S_ISDIR(root_stat.st_mode):
+        raise FolderError(f"not a folder: {folder}")
+    # Directories already walked, by identity: a symlink back to an ancestor must not loop forever.
+    visited: set[tuple[int, int]] = {(root_stat.st_dev, root_stat.st_ino)}
+    stack: list[tuple[str, str]] = [(str(folder), "")]
+    seen = 0
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listing = list(entries)
+        except OSError as exc:
+            if not prefix:
+                raise FolderError(f"cannot read folder {folder}: {os_error_reason(exc)}") from None
+            result.errors[prefix] = f"folder cannot be read: {os_error_reason(exc)}"
+            continue
+        for entry in sorted(listing, key=lambda e: e.name):
+            seen += 1
+            if cancel is not None and seen % _CANCEL_EVERY == 0 and cancel.cancelled:
+                raise Cancelled()
+            if is_hidden(entry.name):
+                continue
+            _visit(entry, prefix, extensions, visited, stack, result)
+    return result
+
+
+def _visit(entry: os.DirEntry[str], prefix: str, extensions: frozenset[str],
+           visited: set[tuple[int, int]], stack: list[tuple[str, str]], result: ScanResult) -> None:
+    """Classify one directory entry: recurse into folders, record image files or the reason they are unusable."""
+    name = readable_name(entry.name)
+    relpath = prefix + (name if name is not None else _printable(entry.name))
+    ext = os.path.splitext(entry.name)[1].lower()
+    looks_like_image = ext in extensions or ext in OPTIONAL_EXTENSIONS
+    try:
+        st = entry.stat()  # follows symlinks: a link to a photo is a photo
+    except OSError as exc:
+        if looks_like_image:
+            result.errors[relpath] = os_error_reason(exc)  # dangling link, link loop, permission
+        return
+    if stat.S_ISDIR(st.st_mode):
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            return
+        visited.add(key)
+        if name is None:
+            result.errors[relpath + "/"] = "folder name is not valid UTF-8 text (rename it)"
+            return
+        stack.append((entry.path, relpath + "/"))
+        return
+    if not looks_like_image:
+        return
+    if name is None:
+        result.errors[relpath] = "file name is not valid UTF-8 text (rename it)"
+    elif not stat.S_ISREG(st.st_mode):
+        result.errors[relpath] = "not a regular file (device, pipe or socket)"
+    elif ext not in extensions:
+        result.errors[relpath] = (f"{ext[1:].upper()} images need the optional plugin "
+                                  "(pip install 'autosimnet-desktop[heif]')")
+    else:
+        result.files[relpath] = FileState(size=st.st_size, mtime_ns=st.st_mtime_ns)

@@ -1,0 +1,179 @@
+"""From vectors to ranked hits: the similarity scale, top-k search, related products and duplicate groups.
+
+Similarity is derived from the Euclidean distance d between two embeddings as
+
+    similarity = exp(-(d / s) ** 2)
+
+where s is the model's `distance_scale` metadata value, or, for a model without one, the root-mean-square
+distance between random pairs of the catalogue's own items. So an identical image scores 1.0, a typical
+unrelated pair about exp(-1) = 0.37, and the score falls smoothly towards 0 for ever more distant images.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .records import CancelToken, Cancelled, Progress, ProgressCallback, SearchHit
+from .vector_index import VectorIndex
+
+SCALE_PAIRS = 2000  # random pairs for the scale estimate: a ~2% standard error
+SCALE_SAMPLE = 2000  # at most this many vectors are read for it
+
+
+def similarity(distance: float, scale: float) -> float:
+    """exp(-(distance / scale)^2): 1.0 for identical embeddings, ~0.37 for a random pair of the catalogue."""
+    if scale <= 0:
+        return 1.0 if distance <= 0 else 0.0
+    return float(math.exp(-((distance / scale) ** 2)))
+
+
+def distance_for(min_similarity: float, scale: float) -> float:
+    """The largest distance whose similarity is still at least `min_similarity` (inverse of similarity())."""
+    if min_similarity <= 0:
+        return math.inf
+    if min_similarity >= 1:
+        return 0.0
+    return scale * math.sqrt(-math.log(min_similarity))
+
+
+def estimate_scale(vectors: np.ndarray, pairs: int = SCALE_PAIRS, seed: int = 0) -> float:
+    """Root-mean-square Euclidean distance between random pairs of distinct rows of `vectors` (0 if < 2 rows)."""
+    n = len(vectors)
+    if n < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, n, pairs)
+    second = (first + rng.integers(1, n, pairs)) % n  # never the same row twice
+    diff = vectors[first].astype(np.float64) - vectors[second]
+    return float(np.sqrt(np.mean(np.sum(diff * diff, axis=1))))
+
+
+def sample_labels(labels: list[int], size: int = SCALE_SAMPLE, seed: int = 0) -> list[int]:
+    """A reproducible random subset of `labels` for the scale estimate."""
+    if len(labels) <= size:
+        return labels
+    rng = np.random.default_rng(seed)
+    return [labels[i] for i in sorted(rng.choice(len(labels), size, replace=False))]
+
+
+PathLookup = Callable[[list[int]], dict[int, str]]
+
+
+class Searcher:
+    """Ranked searches over a VectorIndex; labels become catalogue paths through `paths`."""
+
+    def __init__(self, index: VectorIndex, paths: PathLookup, scale: Callable[[], float]) -> None:
+        self.index = index
+        self.paths = paths
+        self.scale = scale
+
+    def hits(self, labels: np.ndarray, distances: np.ndarray, k: int, exclude: int | None = None,
+             scale: float | None = None) -> list[SearchHit]:
+        """SearchHits for one knn row, skipping `exclude` and labels without a path (removed meanwhile)."""
+        scale = self.scale() if scale is None else scale
+        names = self.paths([int(x) for x in labels])
+        out: list[SearchHit] = []
+        for label, distance in zip(labels, distances):
+            path = names.get(int(label))
+            if path is None or int(label) == exclude:
+                continue
+            out.append(SearchHit(path, float(distance), similarity(float(distance), scale)))
+            if len(out) == k:
+                break
+        return out
+
+    def nearest(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[SearchHit]:
+        """The k items nearest to `vector`, best first (never `exclude`)."""
+        if k <= 0:
+            return []
+        # One extra for the excluded item, a few more for rows removed between the search and the lookup.
+        (labels, distances), = self.index.search(vector, k + 1 + 4)
+        return self.hits(labels, distances, k, exclude)
+
+    def related(self, k: int, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                batch: int = 256, threads: int = 1) -> dict[str, list[SearchHit]]:
+        """For every item, its k most similar other items, best first; keyed and ordered by path."""
+        labels = self.index.labels()
+        names = self.paths(labels)
+        scale = self.scale()
+        total = len(labels)
+        result: dict[str, list[SearchHit]] = {}
+        started = time.perf_counter()
+        for start in range(0, total, batch):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            chunk = [label for label in labels[start:start + batch] if label in names]
+            try:
+                vectors = self.index.vectors(chunk)
+            except KeyError:  # an item was removed meanwhile: fetch the survivors one by one
+                chunk, vectors = self._surviving(chunk)
+            rows = self.index.search(vectors, k + 1 + 4, threads=threads) if chunk else []
+            for label, (found, distances) in zip(chunk, rows):
+                result[names[label]] = self.hits(found, distances, k, exclude=label, scale=scale)
+            if progress is not None:
+                done = min(total, start + batch)
+                elapsed = time.perf_counter() - started
+                rate = done / elapsed if elapsed > 0 else 0.0
+                eta = (total - done) / rate if rate > 0 else None
+                progress(Progress(done, total, rate, eta, names.get(chunk[-1], "") if chunk else "", "related"))
+        return dict(sorted(result.items()))
+
+    def _surviving(self, labels: list[int]) -> tuple[list[int], np.ndarray]:
+        """The labels still in the index and their vectors."""
+        kept, vectors = [], []
+        for label in labels:
+            try:
+                vectors.append(self.index.vectors([label])[0])
+                kept.append(label)
+            except KeyError:
+                continue
+        return kept, np.asarray(vectors, np.float32).reshape(len(kept), self.index.dim)
+
+    def duplicates(self, min_similarity: float, progress: ProgressCallback | None = None,
+                   cancel: CancelToken | None = None, neighbours: int = 20,
+                   threads: int = 1) -> list[list[SearchHit]]:
+        """Groups of items at least `min_similarity` alike (linked transitively), biggest group first.
+
+        Each group starts with its first path alphabetically (distance 0, similarity 1); the other
+        members carry their distance and similarity to that first item.
+        """
+        related = self.related(neighbours, progress, cancel, threads=threads)
+        parent: dict[str, str] = {}
+
+        def root(path: str) -> str:
+            while parent.get(path, path) != path:
+                parent[path] = parent.get(parent[path], parent[path])  # path halving keeps chains short
+                path = parent[path]
+            return path
+
+        for path, hits in related.items():
+            for hit in hits:
+                if hit.similarity < min_similarity:
+                    break  # hits are best first
+                a, b = root(path), root(hit.path)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        members: dict[str, list[str]] = {}
+        for path in parent:
+            members.setdefault(root(path), []).append(path)
+        groups = [sorted(set(paths) | {head}) for head, paths in members.items()]
+        grouped = {path for group in groups for path in group}
+        lookup = {path: label for label, path in self.paths(self.index.labels()).items() if path in grouped}
+        return sorted((self._group_hits(group, lookup) for group in groups if len(group) > 1),
+                      key=lambda g: (-len(g), g[0].path))
+
+    def _group_hits(self, paths: list[str], lookup: dict[str, int]) -> list[SearchHit]:
+        """A group's members as hits measured from its first member."""
+        head = paths[0]
+        try:
+            vectors = self.index.vectors([lookup[p] for p in paths])
+        except KeyError:
+            return [SearchHit(p, 0.0, 1.0) for p in paths]
+        distances = np.sqrt(np.sum((vectors - vectors[0]) ** 2, axis=1))
+        scale = self.scale()
+        return [SearchHit(head, 0.0, 1.0)] + [
+            SearchHit(p, float(d), similarity(float(d), scale)) for p, d in zip(paths[1:], distances[1:])]
