@@ -1,0 +1,107 @@
+"""The window's actions with their shortcuts, and the menus and toolbar built from them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+
+from .icons import themed
+
+SP = QStyle.StandardPixmap
+
+
+class Actions:
+    """Every QAction the main window offers; the window connects their `triggered` signals."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        def make(text: str, shortcut: QKeySequence | str | None = None, tip: str = "",
+                 icon: tuple[str, QStyle.StandardPixmap] | None = None) -> QAction:
+            action = QAction(text, window)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            if tip:
+                action.setStatusTip(tip)
+                action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                                  if shortcut else tip)
+            if icon:
+                action.setIcon(themed(*icon))
+            return action
+
+        self.open_folder = make("Open catalogue folder…", QKeySequence.StandardKey.Open,
+                                "Choose the folder with your product photos", ("folder-open", SP.SP_DirOpenIcon))
+        self.open_sample = make("Open the sample catalogue", tip="300 clothing photos to try the app with")
+        self.recent_menu = QMenu("Open recent", window)
+        self.open_image = make("Open image…", "Ctrl+I", "Search for a photo from your computer",
+                               ("document-open", SP.SP_FileIcon))
+        self.paste = make("Paste image", QKeySequence.StandardKey.Paste,
+                          "Search for the image (or image file) on the clipboard",
+                          ("edit-paste", SP.SP_FileDialogContentsView))
+        self.back = make("Back", QKeySequence.StandardKey.Back, "Go back to the previous search",
+                         ("go-previous", SP.SP_ArrowBack))
+        self.export_related = make("Export related products…", "Ctrl+E",
+                                   "Save a CSV listing each product's most similar products, for your shop",
+                                   ("document-save", SP.SP_DialogSaveButton))
+        self.duplicates = make("Find duplicates…", "Ctrl+D", "Find products whose photos look the same",
+                               ("edit-find", SP.SP_FileDialogDetailedView))
+        self.rescan = make("Rescan folder", QKeySequence.StandardKey.Refresh,
+                           "Look for new, changed or removed photos now", ("view-refresh", SP.SP_BrowserReload))
+        self.failures = make("Show unreadable files", tip="List the files that could not be read and why")
+        self.quit = make("Quit", QKeySequence.StandardKey.Quit)
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+
+        # Result actions act on the selected result; the grid shows them as its context menu.
+        self.open_result = make("Open", "Return", "Open this photo in your image viewer")
+        self.open_result.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Return elsewhere means other things
+        self.find_similar = make("Find similar", "Ctrl+F", "Search for products similar to this one",
+                                 ("edit-find", SP.SP_FileDialogContentsView))
+        self.show_in_folder = make("Show in folder", "Ctrl+Shift+R", "Show this photo in your file manager",
+                                   ("folder", SP.SP_DirIcon))
+        self.copy_path = make("Copy path", "Ctrl+Shift+C", "Copy the full path of this photo")
+        self.copy_image = make("Copy image", QKeySequence.StandardKey.Copy, "Copy this photo to the clipboard")
+        self.about = make("About AutoSimNet Desktop")
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+
+        # Short labels for the toolbar; the menus keep the full ones.
+        for action, short in ((self.open_folder, "Open folder"), (self.open_image, "Open image"),
+                              (self.export_related, "Export related"), (self.duplicates, "Duplicates"),
+                              (self.paste, "Paste")):
+            action.setIconText(short)
+        self.catalogue_actions = [self.open_image, self.paste, self.export_related, self.duplicates, self.rescan]
+        self.result_actions = [self.open_result, self.find_similar, self.show_in_folder, self.copy_path,
+                               self.copy_image]
+
+    def build_menus(self, window: QMainWindow) -> None:
+        """File, Result and Help menus."""
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.open_folder])
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.open_sample)
+        file_menu.addSeparator()
+        file_menu.addActions([self.open_image, self.paste])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_related, self.duplicates])
+        file_menu.addSeparator()
+        file_menu.addActions([self.rescan, self.failures])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        result_menu = bar.addMenu("&Result")
+        result_menu.addActions([self.back])
+        result_menu.addSeparator()
+        result_menu.addActions(self.result_actions)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about)
+
+    def build_toolbar(self, window: QMainWindow) -> QToolBar:
+        """The main toolbar: the few things a shop owner does most."""
+        toolbar = QToolBar("Main toolbar", window)
+        toolbar.setObjectName("MainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([self.open_folder, self.open_image, self.paste, self.back])
+        toolbar.addSeparator()
+        toolbar.addActions([self.export_related, self.duplicates])
+        window.addToolBar(toolbar)
+        return toolbar

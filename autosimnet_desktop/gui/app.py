@@ -1,0 +1,98 @@
+"""`autosimnet-desktop [FOLDER] [--query IMAGE]`: start the window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Sequence
+
+from .. import __version__
+
+log = logging.getLogger("autosimnet_desktop")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The desktop app's command line (packaging adds its own options to this parser)."""
+    parser = argparse.ArgumentParser(prog="autosimnet-desktop",
+                                     description="Find visually similar products in your own catalogue folder.")
+    parser.add_argument("folder", nargs="?", type=Path, help="catalogue folder to open")
+    parser.add_argument("--query", type=Path, metavar="IMAGE", help="search for this image once the folder is open")
+    parser.add_argument("--model", metavar="NAME|PATH", help="ONNX model (default: the shipped paper model)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where index data is kept")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def catalogue_factory(model: str | None, data_dir: Path | None) -> Any:
+    """folder -> Catalogue.open(folder, model, data_dir); called on a pool thread."""
+    def open_catalogue(folder: Path) -> Any:
+        from ..core.catalogue import Catalogue  # imported lazily: the window shows before onnxruntime loads
+
+        return Catalogue.open(folder, model=model, data_dir=data_dir)
+
+    return open_catalogue
+
+
+def _setup_logging() -> None:
+    """Log to a rotating file in the user log folder (a GUI app's stderr is usually nowhere)."""
+    from platformdirs import user_log_path
+
+    handlers: list[logging.Handler] = []
+    try:
+        folder = user_log_path("AutoSimNet", appauthor=False, ensure_exists=True)
+        handlers.append(logging.handlers.RotatingFileHandler(folder / "autosimnet-desktop.log",
+                                                             maxBytes=1_000_000, backupCount=2, encoding="utf-8"))
+    except OSError:
+        pass
+    if sys.stderr is not None:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        handlers=handlers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the app; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    _setup_logging()
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow, Services
+    from .settings import APPLICATION, ORGANIZATION, Settings
+    from .tasks import TaskRunner, make_pool
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QGuiApplication.setDesktopFileName("autosimnet-desktop")  # Wayland/GNOME match the window to its .desktop
+    pool = make_pool()
+    runner = TaskRunner(pool)
+    window = MainWindow(Settings(), Services(factory=catalogue_factory(args.model, args.data_dir), runner=runner))
+    app.setWindowIcon(window.icon)
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        # A bug in a slot must not kill the app or print a traceback at the user: log it, say it calmly.
+        log.error("unhandled exception", exc_info=(kind, exc, tb))
+        from .errors import describe
+
+        window.messages.show_message(describe(exc), "error")
+
+    sys.excepthook = excepthook
+    window.show()
+    folder = args.folder or window.settings.last_folder
+    if args.folder is not None or (folder is not None and folder.is_dir()):
+        window.open_folder(folder)  # a missing FOLDER argument is reported in the window
+    if args.query is not None:
+        from .sources import QuerySource
+
+        window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
+    code = app.exec()
+    pool.waitForDone(10_000)
+    return code

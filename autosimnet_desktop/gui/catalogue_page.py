@@ -1,0 +1,106 @@
+"""The page shown while a catalogue is open: the query panel beside the grid of similar products."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ..core.records import SearchHit
+from .formatting import percent, plural
+from .query_panel import QueryPanel
+from .results_model import ResultsModel
+from .results_view import ResultsView
+
+HINT_NO_QUERY = ("Drop a product photo anywhere on this window, paste one (Ctrl+V) or click “Open image…”.\n\n"
+                 "The most similar products in your catalogue appear here.")
+HINT_EMPTY_CATALOGUE = "No photos are indexed yet. Results appear here as soon as indexing has found some."
+
+
+class CataloguePage(QSplitter):
+    """Query panel on the left, results header and grid on the right."""
+
+    def __init__(self, result_count: int, min_similarity: float, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.panel = QueryPanel(result_count, min_similarity, self)
+        self.model = ResultsModel(self)
+        self.model.set_min_similarity(min_similarity)
+        self.view = ResultsView(self)
+        self.view.setModel(self.model)
+        self.view.set_placeholder(HINT_NO_QUERY)
+        self.title = QLabel("Similar products", self)
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.summary = QLabel(self)
+        self.summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        right = QWidget(self)
+        layout = QVBoxLayout(right)
+        layout.setContentsMargins(8, 12, 12, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view, 1)
+        self.addWidget(self.panel)
+        self.addWidget(right)
+        self.setStretchFactor(0, 0)
+        self.setStretchFactor(1, 1)
+        self.setChildrenCollapsible(False)
+        self.setSizes([300, 900])
+        self.panel.min_similarity_changed.connect(self._filter)
+        self._catalogue_count: int | None = None
+        self._has_query = False
+
+    def show_results(self, folder: Path, hits: list[SearchHit], query_name: str) -> None:
+        """Fill the grid with `hits` for the query called `query_name`."""
+        self._has_query = True
+        self.model.set_results(folder, hits)
+        self.title.setText(f"Products similar to {query_name}" if query_name else "Similar products")
+        self._update_summary()
+        if self.model.rowCount():
+            self.view.scrollToTop()
+            self.view.setCurrentIndex(self.model.index(0))
+
+    def clear_results(self) -> None:
+        """Empty the grid (a new catalogue was opened)."""
+        self._has_query = False
+        self.model.clear()
+        self.title.setText("Similar products")
+        self._update_summary()
+
+    def set_catalogue_count(self, count: int | None) -> None:
+        """How many photos the catalogue holds (for the empty-grid hint and the summary)."""
+        self._catalogue_count = count
+        self._update_summary()
+
+    def current_row(self) -> int | None:
+        """The selected result's row, if any."""
+        index: QModelIndex = self.view.currentIndex()
+        return index.row() if index.isValid() else None
+
+    def _filter(self, value: float) -> None:
+        self.model.set_min_similarity(value)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        total, shown = self.model.total_hits, self.model.visible_hits
+        if not self._has_query or total == 0:
+            self.summary.setText("")
+            if not self._has_query:
+                hint = HINT_EMPTY_CATALOGUE if self._catalogue_count == 0 else HINT_NO_QUERY
+            else:
+                hint = HINT_EMPTY_CATALOGUE if self._catalogue_count == 0 else "Nothing similar was found."
+            self.view.set_placeholder(hint)
+            return
+        minimum = percent(self.panel.min_similarity)
+        text = f"The {plural(shown, 'most similar product')}" if shown else "No results"
+        if self._catalogue_count:
+            text += f" among {plural(self._catalogue_count, 'photo')}"
+        if total > shown:
+            text += f" ({total - shown:,} less than {minimum} similar hidden)"
+        self.summary.setText(text)
+        self.view.set_placeholder(f"None of the {plural(total, 'result')} is at least {minimum} similar.\n\n"
+                                  "Move the “At least” slider to the left to see them.")

@@ -1,0 +1,46 @@
+"""Turn any exception into one sentence for the window; the traceback goes to the log only."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from ..core.imaging import ImageError
+
+log = logging.getLogger(__name__)
+
+_OS_REASONS = {
+    errno.ENOENT: "it was not found (moved or deleted?)",
+    errno.EACCES: "permission was denied",
+    errno.EPERM: "permission was denied",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+    errno.ENOTDIR: "it is not a folder",
+}
+
+
+def _is_app_error(exc: BaseException) -> bool:
+    """Errors raised by our own code carry a message written for people (FolderError, ModelError...)."""
+    return type(exc).__module__.startswith("autosimnet_desktop") and bool(str(exc))
+
+
+def describe(exc: BaseException, doing: str = "") -> str:
+    """A readable one-line message for `exc`, prefixed by what the app was doing ('Opening the folder')."""
+    prefix = f"{doing} failed: " if doing else ""
+    if isinstance(exc, ImageError):
+        text = f"this image can't be read ({exc})"
+    elif _is_app_error(exc):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        reason = _OS_REASONS.get(exc.errno or -1) or exc.strerror or str(exc) or type(exc).__name__
+        target = f" ({exc.filename})" if exc.filename else ""
+        text = f"{reason}{target}"
+    elif isinstance(exc, MemoryError):
+        text = "the computer ran out of memory"
+    else:
+        # A bug, not a user problem: keep the window calm, keep the details for the log.
+        log.error("unexpected error", exc_info=exc)
+        text = f"an unexpected error occurred ({type(exc).__name__}: {exc})" if str(exc) else \
+            f"an unexpected error occurred ({type(exc).__name__})"
+    text = text[:1].upper() + text[1:] if not prefix else text
+    return prefix + text.rstrip(".") + "."

@@ -1,0 +1,54 @@
+"""Numbers, times and sizes as a shop owner reads them: '1,234 photos', 'about 2 min left'."""
+
+from __future__ import annotations
+
+from ..core.records import Progress
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 photo', '2 photos', '1,234 photos'."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def duration(seconds: float) -> str:
+    """A rough human duration: 'under a second', '40 s', '12 min', '1 h 20 min'."""
+    if seconds < 1:
+        return "under a second"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def file_size(size: int) -> str:
+    """'512 bytes', '34 KB', '2.1 MB'."""
+    if size < 1024:
+        return plural(size, "byte")
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if size >= 10 else f"{size:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def percent(similarity: float) -> str:
+    """A 0..1 similarity as '93%' (never rounds a near-miss up to 100%)."""
+    value = int(similarity * 100) if similarity < 1.0 else 100
+    return f"{max(0, value)}%"
+
+
+def progress_text(progress: Progress, verb: str = "Indexing", noun: str = "photo") -> str:
+    """'Indexing 1,234 of 5,000 photos · 250 photos/s · about 20 s left'."""
+    if progress.stage == "scanning" or progress.total <= 0:
+        found = f" · {plural(progress.done, noun)} found" if progress.done else ""
+        return f"Looking for {noun}s…{found}"
+    parts = [f"{verb} {progress.done:,} of {plural(progress.total, noun)}"]
+    if progress.rate > 0:
+        parts.append(f"{progress.rate:,.0f} {noun}s/s")
+    if progress.eta is not None and progress.done < progress.total:
+        parts.append("almost done" if progress.eta < 1 else f"about {duration(progress.eta)} left")
+    return " · ".join(parts)

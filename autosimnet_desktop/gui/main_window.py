@@ -1,0 +1,523 @@
+"""The main window: welcome page or open catalogue, drops and pastes, jobs, results and their actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from ..core.imaging import ImageError
+from ..core.records import IndexReport, SearchHit
+from ..locations import sample_catalogue
+from .actions import Actions
+from .catalogue_page import CataloguePage
+from .choosers import Choosers
+from .dialogs import AboutDialog, FailuresDialog
+from .duplicates import DuplicatesDialog
+from .errors import describe
+from .formatting import duration, plural
+from .icons import app_icon
+from .message_bar import MessageBar
+from .mime import OpenFolder, acceptable, interpret
+from .session import DUPLICATES, INDEX, RELATED, CatalogueFactory, CatalogueSession, QueryOutcome, \
+    default_thumbnail_dir
+from .settings import Settings
+from .sources import QuerySource
+from .status import CatalogueSummary, JobProgress
+from .system import Desktop
+from .tasks import TaskRunner
+from .thumbnails import ThumbnailCache, ThumbnailLoader
+from .watcher import FolderWatcher
+from .welcome import WelcomePage
+
+RELATED_K = 10  # the contract's default for `autosimnet related`
+
+
+def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
+    """Write the related-products CSV of the command-line contract (core.exporting does the format)."""
+    from ..core.exporting import write_related_csv as write
+
+    write(related, path)
+
+
+@dataclass
+class Services:
+    """The window's collaborators, passed in so tests can use small real ones or fakes."""
+
+    factory: CatalogueFactory
+    runner: TaskRunner
+    desktop: Desktop = field(default_factory=Desktop)
+    choosers: Choosers = field(default_factory=Choosers)
+    watcher: Callable[[TaskRunner], FolderWatcher | None] = FolderWatcher
+    thumbnail_dir: Callable[[Any], Path | None] = default_thumbnail_dir
+    write_related: Callable[[dict[str, list[SearchHit]], Path], Any] = write_related_csv
+    sample_folder: Callable[[], Path] = sample_catalogue
+
+
+class MainWindow(QMainWindow):
+    """AutoSimNet's one window."""
+
+    def __init__(self, settings: Settings, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.services = services
+        self.runner = services.runner
+        self.session: CatalogueSession | None = None
+        self._retired: set[CatalogueSession] = set()
+        self._thumbnails: ThumbnailLoader | None = None
+        self._current: QuerySource | None = None
+        self._history: list[QuerySource] = []
+        self._pending_query: QuerySource | None = None
+        self.icon = app_icon()
+        self.setWindowIcon(self.icon)
+        self.setWindowTitle("AutoSimNet")
+        self.setAcceptDrops(True)
+        self.actions_ = Actions(self)
+        self.actions_.build_menus(self)
+        self.toolbar = self.actions_.build_toolbar(self)
+        self._build_body()
+        self._connect()
+        self._update_actions()
+        self.runner.unhandled_error.connect(lambda exc: self.messages.show_message(describe(exc), "error"))
+        self._requery_timer = QTimer(self, singleShot=True, interval=350)
+        self._requery_timer.timeout.connect(lambda: self._rerun_query())
+        self._restore_layout()
+        self.show_welcome()
+
+    # -- building --------------------------------------------------------------------------------
+    def _build_body(self) -> None:
+        self.messages = MessageBar(self)
+        self.welcome = WelcomePage(self.icon, self)
+        self.page = CataloguePage(self.settings.result_count, self.settings.min_similarity, self)
+        self.page.view.addActions(self.actions_.result_actions)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.page)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 6, 8, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+        self.summary = CatalogueSummary(self)
+        self.progress = JobProgress(self)
+        self.statusBar().addWidget(self.summary, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+    def _connect(self) -> None:
+        a = self.actions_
+        a.open_folder.triggered.connect(self.choose_folder)
+        a.open_sample.triggered.connect(self.open_sample)
+        a.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        a.open_image.triggered.connect(self.choose_image)
+        a.paste.triggered.connect(self.paste)
+        a.back.triggered.connect(self.back)
+        a.export_related.triggered.connect(self.export_related)
+        a.duplicates.triggered.connect(self.find_duplicates)
+        a.rescan.triggered.connect(lambda: self.session.reindex() if self.session else None)
+        a.failures.triggered.connect(self.show_failures)
+        a.quit.triggered.connect(self.close)
+        a.about.triggered.connect(self.show_about)
+        a.open_result.triggered.connect(self.open_result)
+        a.find_similar.triggered.connect(self.find_similar)
+        a.show_in_folder.triggered.connect(self.show_result_in_folder)
+        a.copy_path.triggered.connect(self.copy_result_path)
+        a.copy_image.triggered.connect(self.copy_result_image)
+        self.welcome.open_folder_clicked.connect(self.choose_folder)
+        self.welcome.sample_clicked.connect(self.open_sample)
+        self.welcome.recent_clicked.connect(self.open_folder)
+        panel = self.page.panel
+        panel.open_image_clicked.connect(self.choose_image)
+        panel.paste_clicked.connect(self.paste)
+        panel.result_count_changed.connect(self._result_count_changed)
+        panel.min_similarity_changed.connect(self._min_similarity_changed)
+        self.page.view.open_requested.connect(lambda _index: self.open_result())
+        self.page.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
+        self.page.model.modelReset.connect(self._update_actions)
+        self.progress.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
+        self.summary.failures_clicked.connect(self.show_failures)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = QGuiApplication.primaryScreen().availableGeometry()
+            self.resize(min(1280, int(screen.width() * 0.92)), min(820, int(screen.height() * 0.9)))
+        state = self.settings.splitter_state
+        if state is not None:
+            self.page.restoreState(state)
+
+    # -- pages and catalogue lifecycle -----------------------------------------------------------
+    @property
+    def showing_welcome(self) -> bool:
+        """True while the welcome page is shown."""
+        return self.stack.currentWidget() is self.welcome
+
+    def show_welcome(self) -> None:
+        """The first-run page, listing recent catalogues."""
+        self.welcome.set_recent(self.settings.recent_folders)
+        self.stack.setCurrentWidget(self.welcome)
+        self.summary.set_catalogue("No catalogue open", None)
+
+    def choose_folder(self) -> None:
+        """Ask for a catalogue folder and open it."""
+        start = self.session.folder.parent if self.session else self.settings.last_folder
+        folder = self.services.choosers.folder(self, start)
+        if folder is not None:
+            self.open_folder(folder)
+
+    def open_sample(self) -> None:
+        """Open the bundled sample catalogue."""
+        self.open_folder(self.services.sample_folder())
+
+    def open_folder(self, folder: Path) -> None:
+        """Open `folder` as the catalogue (loading and indexing run in the background)."""
+        folder = Path(folder).expanduser().absolute()
+        if self.session is not None and self.session.folder == folder and self.session.is_open:
+            self.session.reindex()
+            return
+        self._retire_session()
+        session = CatalogueSession(folder, self.services.factory, self.runner, self.services.watcher(self.runner),
+                                   self.services.thumbnail_dir, parent=self)
+        session.opened.connect(self._on_opened)
+        session.open_failed.connect(self._on_open_failed)
+        session.job_started.connect(self._on_job_started)
+        session.job_progress.connect(lambda _kind, progress: self.progress.update_progress(progress))
+        session.job_finished.connect(self._on_job_finished)
+        session.job_failed.connect(self._on_job_failed)
+        session.count_changed.connect(self._on_count)
+        session.query_finished.connect(self._on_query_finished)
+        session.query_failed.connect(self._on_query_failed)
+        self.session = session
+        self._current, self._history = None, []
+        self.page.clear_results()
+        self.page.panel.show_query(None, "", "")
+        self.page.panel.reset_hint()
+        self.messages.clear()
+        self.stack.setCurrentWidget(self.page)
+        self.summary.set_catalogue(f"Opening {folder.name}…", None)
+        self.summary.set_unreadable(0)
+        self.setWindowTitle(f"{folder.name} — AutoSimNet")
+        self._update_actions()
+        session.open()
+
+    def _retire_session(self) -> None:
+        old, self.session = self.session, None
+        self.progress.finish()
+        if old is None:
+            return
+        for signal in (old.opened, old.open_failed, old.job_started, old.job_progress, old.job_finished,
+                       old.job_failed, old.count_changed, old.query_finished, old.query_failed):
+            signal.disconnect()
+        # Closing waits for the old catalogue's running tasks; keep it alive until then.
+        self._retired.add(old)
+        old.closed.connect(lambda: self._retired.discard(old))
+        old.shutdown()
+
+    def _on_opened(self, catalogue: Any) -> None:
+        session = self.session
+        assert session is not None
+        self.settings.add_recent_folder(session.folder)
+        self._thumbnails = ThumbnailLoader(self.runner, ThumbnailCache(session.thumbnail_dir), parent=session)
+        self.page.model.set_thumbnails(self._thumbnails)
+        self.summary.set_catalogue(session.folder.name, None)
+        self._update_actions()
+        if self._pending_query is not None:
+            pending, self._pending_query = self._pending_query, None
+            self.query(pending)
+
+    def _on_open_failed(self, message: str) -> None:
+        folder = self.session.folder if self.session else None
+        self._retire_session()
+        if folder is not None and not folder.is_dir():
+            self.settings.remove_recent_folder(folder)  # it vanished: stop offering it
+        self.show_welcome()
+        self.setWindowTitle("AutoSimNet")
+        self._update_actions()
+        self.messages.show_message(f"Couldn't open {folder.name if folder else 'the folder'}: {message}", "error",
+                                   "Choose another folder…", self.choose_folder)
+
+    def _on_count(self, count: int) -> None:
+        if self.session is not None:
+            self.summary.set_catalogue(self.session.folder.name, count)
+            self.page.set_catalogue_count(count)
+
+    # -- long jobs -------------------------------------------------------------------------------
+    def _on_job_started(self, kind: str) -> None:
+        self.progress.start(kind)
+        self._update_actions()
+
+    def _on_job_finished(self, kind: str, result: Any) -> None:
+        self.progress.finish()
+        self._update_actions()
+        if kind == INDEX:
+            self._index_finished(result)
+        elif kind == RELATED and result is not None:
+            self.messages.show_message(f"Related products saved to {result}.", "info", "Show in folder",
+                                       lambda: self.services.desktop.show_in_folder(result), timeout_ms=15000)
+        elif kind == DUPLICATES and result is not None and self.session is not None:
+            dialog = DuplicatesDialog(self.session.folder, result, self.settings.duplicate_similarity,
+                                      self._thumbnails, self.services.desktop, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+        elif result is None:
+            self.messages.show_message("Stopped.", "info")
+
+    def _index_finished(self, report: IndexReport) -> None:
+        if self.session is not None:
+            self.session.failures(self._set_failures, lambda message: None)
+        changed = report.new + report.changed + report.removed
+        if report.cancelled:
+            self.messages.show_message(
+                "Indexing stopped. Everything indexed so far can be searched; the rest is indexed the next time "
+                "you open this folder or choose File ▸ Rescan folder.", "warning", timeout_ms=0)
+        elif report.message:
+            self.messages.show_message(report.message, "info")
+        elif report.new and not report.unchanged:
+            self.messages.show_message(f"Ready: {plural(report.new, 'photo')} indexed in "
+                                       f"{duration(report.seconds)}. Drop a photo to find similar products.", "info")
+        elif changed:
+            self.messages.show_message(f"Catalogue updated: {report.new:,} new, {report.changed:,} changed, "
+                                       f"{report.removed:,} removed.", "info")
+        if changed and self._current is not None:
+            self._rerun_query()  # the results shown were computed on a smaller index
+
+    def _on_job_failed(self, kind: str, message: str) -> None:
+        self.progress.finish()
+        self._update_actions()
+        doing = {INDEX: "Indexing", RELATED: "Exporting related products", DUPLICATES: "Finding duplicates"}[kind]
+        self.messages.show_message(f"{doing} failed: {message}", "error")
+
+    def export_related(self) -> None:
+        """Ask for a file and write every product's most similar products to it as CSV."""
+        if not self._can_start_job():
+            return
+        assert self.session is not None
+        start = Path.home() / f"{self.session.folder.name}-related-products.csv"
+        path = self.services.choosers.csv(self, start)
+        if path is not None:
+            self.session.export_related(path, RELATED_K, self.services.write_related)
+
+    def find_duplicates(self) -> None:
+        """Look for groups of near-identical products."""
+        if self._can_start_job():
+            assert self.session is not None
+            self.session.find_duplicates(self.settings.duplicate_similarity)
+
+    def _can_start_job(self) -> bool:
+        if self.session is None or not self.session.is_open:
+            self.messages.show_message("Open a catalogue folder first.", "info")
+            return False
+        if self.session.job_kind:
+            self.messages.show_message("Please wait until the current task has finished (or cancel it).", "info")
+            return False
+        return True
+
+    def show_failures(self) -> None:
+        """List the files that could not be read, with their reasons."""
+        if self.session is not None:
+            self.session.failures(self._show_failures_dialog,
+                                  lambda message: self.messages.show_message(message, "error"))
+
+    def _set_failures(self, failures: list[Any]) -> None:
+        self.summary.set_unreadable(len(failures))
+
+    def _show_failures_dialog(self, failures: list[Any]) -> None:
+        self._set_failures(failures)
+        if not failures:
+            self.messages.show_message("Every file in the catalogue folder could be read.", "info")
+            return
+        dialog = FailuresDialog(failures, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        """Version and the loaded model's metadata."""
+        model = getattr(self.session.catalogue, "model", None) if self.session and self.session.is_open else None
+        dialog = AboutDialog(self.icon, model, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # -- queries ---------------------------------------------------------------------------------
+    def query(self, source: QuerySource, remember: bool = True) -> None:
+        """Search the open catalogue for `source` (queued until a catalogue is open)."""
+        if self.session is None or not self.session.is_open:
+            self._pending_query = source
+            if self.session is None:
+                self.messages.show_message(f"Open your catalogue folder first: {source.name} will be searched "
+                                           "as soon as it is open.", "info", timeout_ms=0)
+            return
+        if remember and self._current is not None and self._current is not source:
+            self._history.append(self._current)
+        self._current = source
+        self.page.panel.show_pending(source.name)
+        self.session.query(source, self.page.panel.count_spin.value())
+        self._update_actions()
+
+    def _rerun_query(self) -> None:
+        if self._current is not None and self.session is not None and self.session.is_open:
+            self.session.query(self._current, self.page.panel.count_spin.value())
+
+    def back(self) -> None:
+        """Search again for the previous query."""
+        if self._history:
+            self.query(self._history.pop(), remember=False)
+
+    def _on_query_finished(self, outcome: QueryOutcome) -> None:
+        if self.session is None:
+            return
+        source, prepared = outcome.source, outcome.prepared
+        detail = f"{prepared.width:,} × {prepared.height:,} pixels"
+        if source.kind == "url" and source.url:
+            detail += f" · from {urlparse(source.url).netloc}"
+        elif source.kind == "catalogue":
+            detail += " · from your catalogue"
+        self.page.panel.show_query(prepared.preview, source.name, detail)
+        self.page.show_results(self.session.folder, outcome.hits, source.name)
+        self.messages.clear("error")
+        self._update_actions()
+
+    def _on_query_failed(self, source: QuerySource, message: str) -> None:
+        self.page.panel.show_query(None, "", "")
+        self.page.panel.reset_hint()
+        self.messages.show_message(f"Couldn't search for {source.name}: {message}", "error")
+
+    def _result_count_changed(self, value: int) -> None:
+        self.settings.result_count = value
+        self._requery_timer.start()  # typing "50" is two changes: search once
+
+    def _min_similarity_changed(self, value: float) -> None:
+        self.settings.min_similarity = value
+
+    def choose_image(self) -> None:
+        """Ask for an image file and search for it."""
+        path = self.services.choosers.image(self, self.settings.last_folder)
+        if path is not None:
+            self.query(QuerySource.file(path))
+
+    def paste(self) -> None:
+        """Search for the image, image file or image URL on the clipboard."""
+        self.handle_mime(QGuiApplication.clipboard().mimeData(), "Pasted")
+
+    def handle_mime(self, mime: QMimeData | None, origin: str) -> bool:
+        """Act on dropped or pasted data; False (with a message) when it holds nothing usable."""
+        meaning = interpret(mime, origin) if mime is not None else None
+        if isinstance(meaning, OpenFolder):
+            self.open_folder(meaning.path)
+        elif isinstance(meaning, QuerySource):
+            self.query(meaning)
+        else:
+            self.messages.show_message("There is no image on the clipboard: copy a photo or an image file first."
+                                       if origin == "Pasted" else "That can't be used: drop a photo, an image "
+                                       "file or a folder.", "info")
+            return False
+        return True
+
+    # -- drag and drop ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept photos, image URLs and folders."""
+        if acceptable(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        """Keep accepting while the drag moves over child widgets."""
+        if acceptable(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open a dropped folder or search for a dropped image."""
+        if self.handle_mime(event.mimeData(), "Dropped"):
+            event.acceptProposedAction()
+
+    # -- result actions --------------------------------------------------------------------------
+    def _selected(self) -> tuple[SearchHit, Path] | None:
+        row = self.page.current_row()
+        if row is None or self.session is None:
+            return None
+        return self.page.model.hit(row), self.page.model.absolute_path(row)
+
+    def open_result(self) -> None:
+        """Open the selected result in the system's image viewer."""
+        if (selected := self._selected()) and not self.services.desktop.open_file(selected[1]):
+            self.messages.show_message(f"No program could open {selected[1].name}.", "warning")
+
+    def find_similar(self) -> None:
+        """Search for products similar to the selected result: browse from product to product."""
+        if selected := self._selected():
+            self.query(QuerySource.item(selected[0].path))
+
+    def show_result_in_folder(self) -> None:
+        """Show the selected result in the file manager."""
+        if selected := self._selected():
+            self.services.desktop.show_in_folder(selected[1])
+
+    def copy_result_path(self) -> None:
+        """Copy the selected result's full path."""
+        if selected := self._selected():
+            QGuiApplication.clipboard().setText(str(selected[1]))
+
+    def copy_result_image(self) -> None:
+        """Copy the selected result's image (decoded in the pool) and its file to the clipboard."""
+        if selected := self._selected():
+            path = selected[1]
+            self.runner.submit(_read_qimage, path, owner=self,
+                               on_result=lambda image: _set_clipboard_image(image, path),
+                               on_error=lambda exc: self.messages.show_message(
+                                   describe(exc, f"Copying {path.name}"), "error"))
+
+    def _update_actions(self) -> None:
+        a = self.actions_
+        is_open = self.session is not None and self.session.is_open
+        for action in a.catalogue_actions:
+            action.setEnabled(is_open)
+        busy = bool(self.session and self.session.job_kind)
+        a.export_related.setEnabled(is_open and not busy)
+        a.duplicates.setEnabled(is_open and not busy)
+        a.failures.setEnabled(is_open)
+        a.back.setEnabled(bool(self._history))
+        has_result = self.page.current_row() is not None
+        for action in a.result_actions:
+            action.setEnabled(has_result)
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.actions_.recent_menu
+        menu.clear()
+        for folder in self.settings.recent_folders:
+            menu.addAction(str(folder), lambda f=folder: self.open_folder(f))
+        if menu.isEmpty():
+            menu.addAction("No recent catalogues").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", self.settings.clear_recent_folders)
+
+    # -- closing ---------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout; stop work, keeping what is finished, and close the catalogue."""
+        self.settings.geometry = self.saveGeometry()
+        self.settings.splitter_state = self.page.saveState()
+        if self.session is not None:
+            self.settings.last_folder = self.session.folder
+            self.session.close_now()
+        for old in list(self._retired):
+            old.close_now()
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def _read_qimage(path: Path) -> QImage:
+    image = QImage(str(path))
+    if image.isNull():
+        raise ImageError("not an image this app can copy")
+    return image
+
+
+def _set_clipboard_image(image: QImage, path: Path) -> None:
+    mime = QMimeData()
+    mime.setImageData(image)
+    mime.setUrls([QUrl.fromLocalFile(str(path))])  # a file manager pastes the file itself
+    QGuiApplication.clipboard().setMimeData(mime)

@@ -1,0 +1,164 @@
+"""Background work on the app's one QThreadPool; results and errors come back on the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+from ..core.records import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Any], None]
+
+# Ranks for QThreadPool.start: a query the user waits for jumps ahead of thumbnail decoding.
+PRIORITY_QUERY = 10
+PRIORITY_JOB = 5
+PRIORITY_THUMBNAIL = 0
+
+
+def make_pool() -> QThreadPool:
+    """The app-owned pool: room for a long job, a query and a few thumbnail decoders at once."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(max(4, QThread.idealThreadCount() + 2))
+    pool.setExpiryTimeout(30_000)
+    return pool
+
+
+class TaskContext:
+    """Handed to a job function: report progress (throttled) and check for cancellation."""
+
+    def __init__(self, emit: Callable[[Progress], None], cancel: CancelToken, interval: float) -> None:
+        self._emit = emit
+        self.cancel = cancel
+        self._interval = interval
+        self._last = 0.0
+
+    def report(self, progress: Progress) -> None:
+        """Forward progress to the GUI at most every `interval` seconds (and always the last step)."""
+        now = time.monotonic()
+        final = progress.total > 0 and progress.done >= progress.total
+        # Core reports once per batch; tiny batches would otherwise flood the GUI event loop.
+        if final or now - self._last >= self._interval:
+            self._last = now
+            self._emit(progress)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    callback: Callback | None
+    value: Any
+    owner: QObject | None
+    is_error: bool = False
+
+
+class TaskHandle:
+    """A submitted task: its cancel token and whether it has finished."""
+
+    def __init__(self, cancel: CancelToken) -> None:
+        self.cancel_token = cancel
+        self.finished = False
+
+    def cancel(self) -> None:
+        """Ask the task to stop after its current batch (work done so far is kept)."""
+        self.cancel_token.cancel()
+
+
+class _Runnable(QRunnable):
+    """Runs one function on a pool thread and posts the outcome to the runner."""
+
+    def __init__(self, runner: "TaskRunner", call: Callable[[], Any], handle: TaskHandle,
+                 on_result: Callback | None, on_error: Callback | None, owner: QObject | None) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._runner = runner
+        self._call = call
+        self._handle = handle
+        self._on_result = on_result
+        self._on_error = on_error
+        self._owner = owner
+
+    def run(self) -> None:
+        """Call the function; deliver its value or its exception, never both, never neither."""
+        try:
+            value = self._call()
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
+            if not isinstance(exc, Exception):
+                log.warning("background task interrupted: %r", exc)
+            else:
+                log.debug("background task failed", exc_info=exc)
+            delivery = _Delivery(self._on_error, exc, self._owner, is_error=True)
+        else:
+            delivery = _Delivery(self._on_result, value, self._owner)
+        self._runner._post(delivery, self._handle)
+
+
+class TaskRunner(QObject):
+    """Submits functions to the pool; their callbacks always run on the GUI thread."""
+
+    unhandled_error = Signal(object)  # an exception no caller asked to handle
+    _delivered = Signal(object, object)  # (_Delivery, TaskHandle), emitted from pool threads
+
+    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = pool or make_pool()
+        self._running: set[TaskHandle] = set()
+        # The runner lives on the GUI thread, so this cross-thread emit is queued onto it.
+        self._delivered.connect(self._dispatch)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, on_result: Callback | None = None,
+               on_error: Callback | None = None, owner: QObject | None = None,
+               priority: int = PRIORITY_QUERY) -> TaskHandle:
+        """Run fn(*args) in the pool; on_result(value) or on_error(exc) follows on the GUI thread."""
+        handle = TaskHandle(CancelToken())
+        return self._start(lambda: fn(*args), handle, on_result, on_error, owner, priority)
+
+    def submit_job(self, fn: Callable[[TaskContext], Any], *, on_result: Callback | None = None,
+                   on_error: Callback | None = None, on_progress: Callable[[Progress], None] | None = None,
+                   owner: QObject | None = None, interval: float = 0.1,
+                   priority: int = PRIORITY_JOB) -> TaskHandle:
+        """Run a long job fn(context) that reports progress and honours the handle's cancel token."""
+        handle = TaskHandle(CancelToken())
+
+        def emit(progress: Progress) -> None:
+            if on_progress is not None:
+                self._delivered.emit(_Delivery(on_progress, progress, owner), None)
+
+        context = TaskContext(emit, handle.cancel_token, interval)
+        return self._start(lambda: fn(context), handle, on_result, on_error, owner, priority)
+
+    def _start(self, call: Callable[[], Any], handle: TaskHandle, on_result: Callback | None,
+               on_error: Callback | None, owner: QObject | None, priority: int) -> TaskHandle:
+        self._running.add(handle)
+        self.pool.start(_Runnable(self, call, handle, on_result, on_error, owner), priority)
+        return handle
+
+    def _post(self, delivery: _Delivery, handle: TaskHandle) -> None:
+        self._delivered.emit(delivery, handle)
+
+    @property
+    def busy(self) -> bool:
+        """True while any submitted task has not delivered its outcome yet."""
+        return bool(self._running)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the pool is idle (used at shutdown and in tests); False on timeout."""
+        return self.pool.waitForDone(msecs)
+
+    @Slot(object, object)
+    def _dispatch(self, delivery: _Delivery, handle: TaskHandle | None) -> None:
+        if handle is not None:
+            handle.finished = True
+            self._running.discard(handle)
+        owner = delivery.owner
+        if owner is not None and not shiboken6.isValid(owner):
+            return  # the widget that asked is gone; nobody is left to show the outcome
+        if delivery.callback is not None:
+            delivery.callback(delivery.value)
+        elif delivery.is_error and isinstance(delivery.value, Exception):
+            self.unhandled_error.emit(delivery.value)

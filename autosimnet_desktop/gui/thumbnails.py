@@ -1,0 +1,162 @@
+"""Thumbnails: decoded to QImage on pool threads, cached on disk by path+size+mtime, QPixmap on the GUI thread."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from ..core.imaging import open_image
+from .tasks import PRIORITY_THUMBNAIL, TaskRunner
+
+THUMBNAIL_SIZE = 256  # pixels on the long side: sharp in a 160-point cell up to 1.5x display scaling
+_DIMS_KEY = "autosimnet-source-size"
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A decoded thumbnail plus what a tooltip wants to say about its file."""
+
+    image: QImage
+    file_size: int
+    width: int  # of the original image
+    height: int
+
+
+def qimage_from_pil(img: Image.Image) -> QImage:
+    """A deep-copied QImage of an 'L' or 'RGB' Pillow image (safe to hand across threads)."""
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")
+    fmt = QImage.Format.Format_Grayscale8 if img.mode == "L" else QImage.Format.Format_RGB888
+    data = img.tobytes()
+    stride = img.width * (1 if img.mode == "L" else 3)
+    # QImage borrows `data`; copy() detaches it before the bytes object goes away.
+    return QImage(data, img.width, img.height, stride, fmt).copy()
+
+
+def _decode(source: str | os.PathLike[str] | bytes, size: int) -> tuple[Image.Image, int, int]:
+    img = open_image(source, "RGB", draft_size=size)
+    width, height = img.size
+    img.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return img, width, height
+
+
+def decode_preview(source: str | os.PathLike[str] | bytes, size: int) -> tuple[QImage, int, int]:
+    """Decode an image file or bytes (safely, EXIF-rotated) to a QImage at most `size` pixels wide/high."""
+    img, width, height = _decode(source, size)
+    return qimage_from_pil(img), width, height
+
+
+class ThumbnailCache:
+    """A folder of PNG thumbnails named by a hash of (absolute path, size, mtime, pixel size)."""
+
+    def __init__(self, folder: Path | None, size: int = THUMBNAIL_SIZE) -> None:
+        self.folder = folder
+        self.size = size
+
+    def entry(self, path: Path, st: os.stat_result) -> Path | None:
+        """The cache file for this version of `path` (None when there is no cache folder)."""
+        if self.folder is None:
+            return None
+        key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{self.size}".encode("utf-8", "surrogatepass")
+        digest = hashlib.sha1(key, usedforsecurity=False).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.png"
+
+    def load(self, path: Path) -> Thumbnail:
+        """The thumbnail of `path`, from the cache or decoded and stored; raises ImageError/OSError."""
+        st = path.stat()
+        entry = self.entry(path, st)
+        if entry is not None and entry.is_file():
+            image = QImage(str(entry))
+            if not image.isNull():
+                width, _, height = image.text(_DIMS_KEY).partition("x")
+                if width.isdigit() and height.isdigit():
+                    return Thumbnail(image, st.st_size, int(width), int(height))
+        img, width, height = _decode(path, self.size)
+        if entry is not None:
+            self._store(entry, img, width, height)
+        return Thumbnail(qimage_from_pil(img), st.st_size, width, height)
+
+    @staticmethod
+    def _store(entry: Path, img: Image.Image, width: int, height: int) -> None:
+        """Write atomically (temp file + rename) so a half-written PNG is never read back."""
+        tmp = ""
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            info = PngImagePlugin.PngInfo()
+            info.add_text(_DIMS_KEY, f"{width}x{height}")
+            fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=entry.parent)
+            with os.fdopen(fd, "wb") as fh:
+                img.save(fh, "PNG", pnginfo=info, compress_level=1)
+            os.replace(tmp, entry)
+        except OSError:
+            # A read-only or full cache disk only costs speed, never the thumbnail.
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
+
+
+class ThumbnailLoader(QObject):
+    """Hands out QPixmaps for files; missing ones are decoded in the pool and announced by `ready`."""
+
+    ready = Signal(str)  # absolute path whose thumbnail (or failure) is now known
+
+    def __init__(self, runner: TaskRunner, cache: ThumbnailCache, memory_items: int = 800,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._cache = cache
+        self._limit = memory_items
+        self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+        self._info: dict[str, Thumbnail] = {}
+        self._failed: dict[str, str] = {}
+        self._pending: set[str] = set()
+
+    def pixmap(self, path: Path) -> QPixmap | None:
+        """The thumbnail if it is ready; otherwise None, and it is queued for decoding."""
+        key = str(path)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is not None:
+            self._pixmaps.move_to_end(key)
+            return pixmap
+        if key not in self._pending and key not in self._failed:
+            self._pending.add(key)
+            self._runner.submit(self._cache.load, Path(key), owner=self, priority=PRIORITY_THUMBNAIL,
+                                on_result=lambda thumb, k=key: self._loaded(k, thumb),
+                                on_error=lambda exc, k=key: self._not_loaded(k, exc))
+        return None
+
+    def failure(self, path: Path) -> str | None:
+        """Why this file's thumbnail could not be made, if it could not."""
+        return self._failed.get(str(path))
+
+    def details(self, path: Path) -> Thumbnail | None:
+        """File size and original dimensions, once the thumbnail was loaded."""
+        return self._info.get(str(path))
+
+    def forget(self) -> None:
+        """Drop everything held in memory (files changed on disk)."""
+        self._pixmaps.clear()
+        self._info.clear()
+        self._failed.clear()
+
+    def _loaded(self, key: str, thumb: Thumbnail) -> None:
+        self._pending.discard(key)
+        # QPixmap lives in the window system: it may only be made here, on the GUI thread.
+        self._pixmaps[key] = QPixmap.fromImage(thumb.image)
+        self._info[key] = Thumbnail(QImage(), thumb.file_size, thumb.width, thumb.height)
+        while len(self._pixmaps) > self._limit:
+            old, _ = self._pixmaps.popitem(last=False)
+            self._info.pop(old, None)
+        self.ready.emit(key)
+
+    def _not_loaded(self, key: str, exc: Exception) -> None:
+        self._pending.discard(key)
+        self._failed[key] = str(exc) or type(exc).__name__
+        self.ready.emit(key)

@@ -1,0 +1,236 @@
+"""Helpers for the GUI tests: real image folders, a small in-memory catalogue with the core's API, a window."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from autosimnet_desktop.core.encoder import ModelInfo
+from autosimnet_desktop.core.imaging import Preprocess, open_image
+from autosimnet_desktop.core.records import CancelToken, Failure, IndexReport, Progress, SearchHit
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
+
+
+def make_image(path: Path, shade: int, shape: str = "box", size: tuple[int, int] = (96, 96)) -> Path:
+    """A product-like photo: a dark shape on white whose grey level is `shade`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    box = (w // 5, h // 5, 4 * w // 5, 4 * h // 5)
+    colour = (shade, shade, shade)
+    if shape == "box":
+        draw.rectangle(box, fill=colour)
+    else:
+        draw.ellipse(box, fill=colour)
+    img.save(path)
+    return path
+
+
+def make_catalogue(folder: Path, count: int = 12) -> Path:
+    """`count` distinct images in two subfolders of `folder`."""
+    for i in range(count):
+        sub = "boxes" if i % 2 == 0 else "round"
+        make_image(folder / sub / f"item-{i:03d}.png", shade=10 + i * (200 // max(1, count)),
+                   shape="box" if i % 2 == 0 else "ellipse")
+    return folder
+
+
+def fake_model() -> ModelInfo:
+    """ModelInfo for the fake catalogue (what the About box shows)."""
+    return ModelInfo(path=Path("fake-model.onnx"), sha256="ab" * 32, preprocess=Preprocess(), embedding_size=64,
+                     metric="l2", name="fake-dae", version="9.9",
+                     metadata={"model_name": "fake-dae", "model_version": "9.9", "training_data": "test pixels"})
+
+
+class FakeCatalogue:
+    """The core Catalogue's API over real files: 8x8 grey thumbnails as embeddings, exact search.
+
+    `gate` (if set) is awaited before each file, so a test controls how far indexing gets.
+    """
+
+    def __init__(self, folder: Path, gate: threading.Event | None = None, delay: float = 0.0) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            from autosimnet_desktop.core.records import FolderError
+
+            raise FolderError(f"the folder {self.folder} does not exist")
+        self.data_dir = self.folder.parent / ".fake-data"
+        self.model = fake_model()
+        self.gate = gate
+        self.delay = delay
+        self.closed = False
+        self.index_calls = 0
+        self._vectors: dict[str, tuple[float, np.ndarray]] = {}
+        self._failures: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _files(self) -> dict[str, float]:
+        found = {}
+        for path in self.folder.rglob("*"):
+            rel = path.relative_to(self.folder)
+            if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not any(
+                    p.startswith(".") for p in rel.parts):
+                found[rel.as_posix()] = path.stat().st_mtime
+        return found
+
+    @staticmethod
+    def _embed(source: Any) -> np.ndarray:
+        img = open_image(source, "L").resize((8, 8))
+        return np.asarray(img, dtype=np.float32).ravel() / 255.0
+
+    def index(self, progress: Callable[[Progress], None] | None = None,
+              cancel: CancelToken | None = None) -> IndexReport:
+        """Embed new and changed files, drop removed ones; stops between files when cancelled."""
+        self.index_calls += 1
+        start = time.monotonic()
+        files = self._files()
+        with self._lock:
+            known = dict((rel, mtime) for rel, (mtime, _) in self._vectors.items())
+        removed = [rel for rel in known if rel not in files]
+        todo = sorted(rel for rel, mtime in files.items() if known.get(rel) != mtime and rel not in self._failures)
+        report = IndexReport(unchanged=len(files) - len(todo), removed=len(removed))
+        with self._lock:
+            for rel in removed:
+                del self._vectors[rel]
+        for done, rel in enumerate(todo):
+            if cancel is not None and cancel.cancelled:
+                report.cancelled = True
+                break
+            if self.gate is not None:
+                self.gate.wait(10)
+            if self.delay:
+                time.sleep(self.delay)
+            try:
+                vector = self._embed(self.folder / rel)
+            except Exception as exc:  # noqa: BLE001 - mirrors the core: a bad file is recorded, not fatal
+                self._failures[rel] = str(exc)
+                report.unreadable += 1
+                report.failures.append(Failure(rel, str(exc)))
+            else:
+                with self._lock:
+                    if rel in known:
+                        report.changed += 1
+                    else:
+                        report.new += 1
+                    self._vectors[rel] = (files[rel], vector)
+            if progress is not None:
+                elapsed = max(1e-6, time.monotonic() - start)
+                rate = (done + 1) / elapsed
+                progress(Progress(done + 1, len(todo), rate, (len(todo) - done - 1) / rate, rel, "indexing"))
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _search(self, vector: np.ndarray, k: int, exclude: str | None = None) -> list[SearchHit]:
+        with self._lock:
+            items = [(rel, v) for rel, (_, v) in self._vectors.items() if rel != exclude]
+        hits = [SearchHit(rel, float(np.linalg.norm(v - vector)), 0.0) for rel, v in items]
+        hits = [SearchHit(h.path, h.distance, math.exp(-h.distance / 2)) for h in hits]
+        return sorted(hits, key=lambda h: (h.distance, h.path))[:k]
+
+    def query(self, image: Any, k: int = 10) -> list[SearchHit]:
+        """The k nearest files to an image path, bytes or PIL image."""
+        return self._search(self._embed(image), k)
+
+    def similar_to(self, relpath: str, k: int = 10) -> list[SearchHit]:
+        """The k nearest other files to a catalogue file."""
+        with self._lock:
+            vector = self._vectors[relpath][1]
+        return self._search(vector, k, exclude=relpath)
+
+    def related(self, k: int = 10, progress: Any = None, cancel: Any = None) -> dict[str, list[SearchHit]]:
+        """Each file's k nearest others."""
+        with self._lock:
+            rels = sorted(self._vectors)
+        return {rel: self.similar_to(rel, k) for rel in rels}
+
+    def duplicates(self, min_similarity: float = 0.95, progress: Any = None,
+                   cancel: Any = None) -> list[list[SearchHit]]:
+        """Groups of files at least min_similarity alike (greedy)."""
+        groups, seen = [], set()
+        for rel in sorted(self._vectors):
+            if rel in seen:
+                continue
+            close = [h for h in self.similar_to(rel, 1000) if h.similarity >= min_similarity and h.path not in seen]
+            if close:
+                group = [SearchHit(rel, 0.0, 1.0), *close]
+                seen.update(h.path for h in group)
+                groups.append(group)
+        return groups
+
+    def count(self) -> int:
+        """Files indexed."""
+        with self._lock:
+            return len(self._vectors)
+
+    def failures(self) -> list[Failure]:
+        """Files that could not be read."""
+        return [Failure(rel, reason) for rel, reason in sorted(self._failures.items())]
+
+    def close(self) -> None:
+        """Nothing to save."""
+        self.closed = True
+
+
+@dataclass
+class RecordingDesktop:
+    """Stands in for the system viewer / file manager: records what the window asked for."""
+
+    opened: list[Path] = field(default_factory=list)
+    revealed: list[Path] = field(default_factory=list)
+
+    def open_file(self, path: Path) -> bool:
+        """Record an open request."""
+        self.opened.append(Path(path))
+        return True
+
+    def show_in_folder(self, path: Path) -> bool:
+        """Record a show-in-folder request."""
+        self.revealed.append(Path(path))
+        return True
+
+
+def refuse_dialog(*_args: Any) -> None:
+    """A chooser that fails the test: no test may open a real file dialog."""
+    raise AssertionError("a file dialog was opened in a test")
+
+
+def build_window(qtbot: Any, tmp_path: Path, factory: Callable[[Path], Any] = FakeCatalogue,
+                 **services: Any) -> Any:
+    """A MainWindow with private settings, its own pool, a recording desktop and no real dialogs."""
+    from PySide6.QtCore import QSettings
+
+    from autosimnet_desktop.gui.choosers import Choosers
+    from autosimnet_desktop.gui.main_window import MainWindow, Services
+    from autosimnet_desktop.gui.settings import Settings
+    from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
+
+    settings = services.pop("settings", None) or Settings(
+        QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    defaults: dict[str, Any] = {
+        "desktop": RecordingDesktop(),
+        "choosers": Choosers(refuse_dialog, refuse_dialog, refuse_dialog),
+        "watcher": lambda runner: None,
+        "thumbnail_dir": lambda catalogue: tmp_path / "thumbnails",
+    }
+    defaults.update(services)
+    window = MainWindow(settings, Services(factory=factory, runner=TaskRunner(make_pool()), **defaults))
+    qtbot.addWidget(window)
+    return window
+
+
+def open_and_index(qtbot: Any, window: Any, folder: Path, timeout: int = 10_000) -> None:
+    """Open `folder` in `window` and wait until its first indexing run has finished."""
+    window.open_folder(folder)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.is_open, timeout=timeout)
+    session = window.session
+    qtbot.waitUntil(lambda: session.last_report is not None and not session.job_kind
+                    and session.count == session.catalogue.count(), timeout=timeout)
