@@ -136,44 +136,25 @@ class Searcher:
     def duplicates(self, min_similarity: float, progress: ProgressCallback | None = None,
                    cancel: CancelToken | None = None, neighbours: int = 20,
                    threads: int = 1) -> list[list[SearchHit]]:
-        """Groups of items at least `min_similarity` alike (linked transitively), biggest group first.
+        """Groups of near-identical items, biggest first: an item, then the items at least `min_similarity` alike.
 
-        Each group starts with its first path alphabetically (distance 0, similarity 1); the other
-        members carry their distance and similarity to that first item.
+        Leader grouping (not transitive chaining, which would let A~B~C~D put very different A and D in one
+        group): the item with the most near-identical neighbours leads a group of itself (distance 0,
+        similarity 1) and those neighbours not already grouped, and so on. Every member is measured from
+        its group's leader.
         """
         related = self.related(neighbours, progress, cancel, threads=threads)
-        parent: dict[str, str] = {}
-
-        def root(path: str) -> str:
-            while parent.get(path, path) != path:
-                parent[path] = parent.get(parent[path], parent[path])  # path halving keeps chains short
-                path = parent[path]
-            return path
-
-        for path, hits in related.items():
-            for hit in hits:
-                if hit.similarity < min_similarity:
-                    break  # hits are best first
-                a, b = root(path), root(hit.path)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-        members: dict[str, list[str]] = {}
-        for path in parent:
-            members.setdefault(root(path), []).append(path)
-        groups = [sorted(set(paths) | {head}) for head, paths in members.items()]
-        grouped = {path for group in groups for path in group}
-        lookup = {path: label for label, path in self.paths(self.index.labels()).items() if path in grouped}
-        return sorted((self._group_hits(group, lookup) for group in groups if len(group) > 1),
-                      key=lambda g: (-len(g), g[0].path))
-
-    def _group_hits(self, paths: list[str], lookup: dict[str, int]) -> list[SearchHit]:
-        """A group's members as hits measured from its first member."""
-        head = paths[0]
-        try:
-            vectors = self.index.vectors([lookup[p] for p in paths])
-        except KeyError:
-            return [SearchHit(p, 0.0, 1.0) for p in paths]
-        distances = np.sqrt(np.sum((vectors - vectors[0]) ** 2, axis=1))
-        scale = self.scale()
-        return [SearchHit(head, 0.0, 1.0)] + [
-            SearchHit(p, float(d), similarity(float(d), scale)) for p, d in zip(paths[1:], distances[1:])]
+        close = {path: [h for h in hits if h.similarity >= min_similarity] for path, hits in related.items()}
+        order = sorted((path for path, hits in close.items() if hits), key=lambda p: (-len(close[p]), p))
+        grouped: set[str] = set()
+        groups: list[list[SearchHit]] = []
+        for leader in order:
+            if leader in grouped:
+                continue
+            members = [hit for hit in close[leader] if hit.path not in grouped]
+            if not members:
+                continue
+            grouped.add(leader)
+            grouped.update(hit.path for hit in members)
+            groups.append([SearchHit(leader, 0.0, 1.0)] + members)
+        return sorted(groups, key=lambda g: (-len(g), g[0].path))

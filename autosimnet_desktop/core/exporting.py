@@ -1,0 +1,105 @@
+"""Export formats of the command-line contract: related products and duplicates as CSV/JSON, reports as dicts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from .records import IndexReport, SearchHit
+
+RELATED_CSV_HEADER = ("product", "rank", "similar", "similarity")
+DUPLICATES_CSV_HEADER = ("group", "path", "similarity", "distance")
+
+
+def hit_dict(hit: SearchHit) -> dict[str, Any]:
+    """One hit as the contract's JSON object: path, similarity, distance (rounded for readable output)."""
+    return {"path": hit.path, "similarity": round(hit.similarity, 4), "distance": round(hit.distance, 4)}
+
+
+def hits_json(hits: Sequence[SearchHit]) -> str:
+    """Query results as a JSON list, best first."""
+    return json.dumps([hit_dict(h) for h in hits], ensure_ascii=False, indent=2)
+
+
+def related_json(related: Mapping[str, Sequence[SearchHit]]) -> str:
+    """{"a/1.jpg": [{"path": "b/7.jpg", "similarity": 0.93, "distance": 0.41}, ...], ...}"""
+    return json.dumps({product: [hit_dict(h) for h in hits] for product, hits in related.items()},
+                      ensure_ascii=False, indent=2)
+
+
+def write_related_csv(related: Mapping[str, Sequence[SearchHit]], out: TextIO) -> None:
+    """The 'related products' CSV: product,rank,similar,similarity (rank starts at 1)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RELATED_CSV_HEADER)
+    for product, hits in related.items():
+        for rank, hit in enumerate(hits, start=1):
+            writer.writerow((product, rank, hit.path, f"{hit.similarity:.4f}"))
+
+
+def duplicates_json(groups: Sequence[Sequence[SearchHit]]) -> str:
+    """Duplicate groups as a JSON list of lists; each group's first item is the one the others are measured from."""
+    return json.dumps([[hit_dict(h) for h in group] for group in groups], ensure_ascii=False, indent=2)
+
+
+def write_duplicates_csv(groups: Sequence[Sequence[SearchHit]], out: TextIO) -> None:
+    """Duplicate groups as CSV: group,path,similarity,distance (group numbers start at 1)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DUPLICATES_CSV_HEADER)
+    for number, group in enumerate(groups, start=1):
+        for hit in group:
+            writer.writerow((number, hit.path, f"{hit.similarity:.4f}", f"{hit.distance:.4f}"))
+
+
+def as_text(write: Any, data: Any) -> str:
+    """Run a `write_*_csv(data, out)` function into a string."""
+    buffer = io.StringIO()
+    write(data, buffer)
+    return buffer.getvalue()
+
+
+def report_dict(report: IndexReport, folder: Path | None = None) -> dict[str, Any]:
+    """An IndexReport as JSON-ready data."""
+    data = asdict(report)
+    data["failures"] = [{"path": f.path, "reason": f.reason} for f in report.failures]
+    data["seconds"] = round(report.seconds, 3)
+    data["images_per_second"] = round(report.images_per_second, 1)
+    if folder is not None:
+        data = {"folder": str(folder), **data}
+    return data
+
+
+def jsonable(value: Any) -> Any:
+    """Paths, datetimes and dataclasses made JSON-friendly (for info and bench output)."""
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a whole output file or nothing: a failed export never leaves half a CSV behind."""
+    path = path.expanduser()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
