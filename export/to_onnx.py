@@ -24,6 +24,12 @@ def load_run(run_dir: Path) -> tuple[torch.nn.Module, dict, Preprocess]:
     """The trained encoder of a run folder (best.pt + train.json), its summary and its preprocessing."""
     summary = json.loads((run_dir / "train.json").read_text())
     spec = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["preprocess"].items()})
+    if summary.get("kind") == "product":  # export.train_product: the encoder itself was saved
+        from .product_model import ProductConfig, ProductEncoder
+
+        encoder = ProductEncoder(ProductConfig.from_dict(summary["config"]["model"]))
+        encoder.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+        return encoder.eval(), summary, spec
     dae = MODELS[summary["config"]["model"]](channels=spec.channels)
     dae.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
     return Encoder(dae).eval(), summary, spec
@@ -36,10 +42,15 @@ def distance_scale(encoder: torch.nn.Module, summary: dict, spec: Preprocess, me
     The app maps a distance d to similarity exp(-(d / scale)^2): a typical unrelated pair
     scores about 0.37 and an identical image 1.0, whatever the embedding's size and units.
     """
-    config = dict(summary["config"])
-    config["folders"] = tuple(config.get("folders") or ())
-    config["limit"] = per_source
-    images, _ = load_training_data(TrainConfig(**config), spec)
+    if summary.get("kind") == "product":
+        from .train_product import training_images
+
+        images = training_images(summary, per_source)
+    else:
+        config = dict(summary["config"])
+        config["folders"] = tuple(config.get("folders") or ())
+        config["limit"] = per_source
+        images, _ = load_training_data(TrainConfig(**config), spec)
     with torch.no_grad():
         vectors = torch.cat([encoder(torch.from_numpy(images[i:i + 512].astype(np.float32) / 255.0))
                              for i in range(0, len(images), 512)]).numpy()
@@ -54,6 +65,10 @@ def distance_scale(encoder: torch.nn.Module, summary: dict, spec: Preprocess, me
 def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: str, version: str,
                    metric: str, scale: float) -> dict[str, str]:
     """The metadata_props contract: everything the app needs to preprocess and compare."""
+    if summary.get("kind") == "product":
+        from .train_product import product_metadata
+
+        return product_metadata(summary, spec, embedding_size, name, version, metric, scale)
     params = summary["parameters"]
     meta = spec.to_metadata()
     meta.update({
@@ -77,11 +92,16 @@ def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: s
     return meta
 
 
-def export_encoder(run_dir: Path, output: Path, name: str, version: str, metric: str = "l2") -> dict[str, str]:
-    """Write the encoder of run_dir/best.pt to `output` with its metadata; returns the metadata."""
+def export_encoder(run_dir: Path, output: Path, name: str, version: str, metric: str | None = None) -> dict[str, str]:
+    """Write the encoder of run_dir/best.pt to `output` with its metadata; returns the metadata.
+
+    metric None: 'cosine' for a product run (its embedding is unit length), 'l2' for the paper's DAE.
+    """
     import onnx
 
     encoder, summary, spec = load_run(run_dir)
+    if metric is None:
+        metric = "cosine" if summary.get("kind") == "product" else "l2"
     example = torch.rand(2, spec.channels, spec.size, spec.size)
     embedding_size = int(encoder(example).shape[1])
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +119,9 @@ def export_encoder(run_dir: Path, output: Path, name: str, version: str, metric:
     for key, value in meta.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
-    model.doc_string = f"{name} {version}: image encoder of the AutoSimNet denoising autoencoder"
+    model.doc_string = (f"{name} {version}: AutoSimNet product encoder (shape CNN + foreground colour histogram)"
+                        if summary.get("kind") == "product" else
+                        f"{name} {version}: image encoder of the AutoSimNet denoising autoencoder")
     onnx.checker.check_model(model)
     onnx.save(model, str(output))
     return meta
@@ -121,7 +143,8 @@ def parity(run_dir: Path, onnx_path: Path, batch: int = 16, seed: int = 0) -> fl
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(prog="python -m export.to_onnx", description=__doc__)
-    p.add_argument("--run", type=Path, default=Path("runs/paper"), help="training output folder (best.pt, train.json)")
+    p.add_argument("--run", type=Path, default=Path("runs/paper"),
+                   help="training output folder (best.pt, train.json) of export.train or export.train_product")
     p.add_argument("--output", type=Path, default=Path("resources/models/autosimnet-paper.onnx"))
     p.add_argument("--name", default="autosimnet-paper-dae")
     p.add_argument("--version", default="1.0")

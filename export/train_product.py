@@ -1,0 +1,461 @@
+"""Train the product encoder (shape CNN + foreground colour histogram): python -m export.train_product --help.
+
+Multi-task training with label heads: Fashion-MNIST class, and articleType, subCategory and baseColour
+of the TRAINING part of a photo folder (export.data.holdout never sees training). Model selection uses a
+validation split of that training part, never the held-out part. Decoded images are cached as .npy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from autosimnet_desktop.core.imaging import Preprocess
+
+from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
+from .metrics import label_scores, nearest_neighbours
+from .product_model import ProductConfig, ProductModel
+
+RGB = Preprocess(colour_mode="RGB")
+GRAY = Preprocess()
+VAL_FRACTION = 0.15
+PRODUCT_LABELS = ("articleType", "subCategory", "baseColour")
+FMNIST_VAL = 5000  # Fashion-MNIST train images kept back for validation
+
+
+def validation(relpath: str) -> bool:
+    """Deterministic validation split of a folder's training part (a salted hash, independent of holdout)."""
+    digest = hashlib.sha1(("validation:" + Path(relpath).stem).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < VAL_FRACTION
+
+
+# ---------------------------------------------------------------- data cache
+
+def _cached(path: Path, build) -> dict:
+    """Load `path` (.npz of arrays plus a .json sidecar) or build, save and return it."""
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists():
+        arrays = dict(np.load(path))
+        return {**arrays, **json.loads(meta_path.read_text())}
+    arrays, meta = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+    meta_path.write_text(json.dumps(meta))
+    return {**arrays, **meta}
+
+
+def fmnist_cache(cache: Path, root: Path, limit: int | None = None) -> dict:
+    """Fashion-MNIST train as the app sees it (64x64 grayscale, uint8) with class names."""
+    def build():
+        ds = fashion_mnist(root, "train", GRAY, limit)
+        return {"images": np.round(ds.images[:, 0] * 255).astype(np.uint8)}, {"labels": ds.labels["class"]}
+    return _cached(cache / f"fmnist-train-{limit or 'all'}.npz", build)
+
+
+def folder_cache(cache: Path, folder: Path, limit: int | None = None) -> dict:
+    """The TRAINING part of a photo folder as RGB and as grayscale (raw-pixel reference), uint8, with labels."""
+    def build():
+        rgb = photo_folder(folder, RGB, "train", limit)
+        gray = photo_folder(folder, GRAY, "train", limit)
+        assert rgb.files == gray.files
+        arrays = {"rgb": np.round(rgb.images * 255).astype(np.uint8),
+                  "gray": np.round(gray.images[:, 0] * 255).astype(np.uint8)}
+        return arrays, {"files": rgb.files, "labels": rgb.labels}
+    key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:8]
+    return _cached(cache / f"{folder.name}-{key}-train-{limit or 'all'}.npz", build)
+
+
+# ---------------------------------------------------------------- training
+
+@dataclass
+class ProductTrainConfig:
+    """Everything a run depends on (saved in train.json)."""
+
+    model: ProductConfig = field(default_factory=ProductConfig)
+    fashion_mnist: str | None = str(DEFAULT_FASHION_MNIST)
+    folder: str | None = None
+    epochs: int = 30
+    batch_size: int = 64          # product images per step (plus as many Fashion-MNIST images)
+    lr: float = 2e-3
+    weight_decay: float = 5e-4
+    augment: bool = True
+    heads: tuple[str, ...] = ("articleType", "subCategory", "baseColour", "fmnist")
+    colour_weight: str = "auto"   # "auto": chosen on the validation split after training; or a number
+    seed: int = 0
+    limit: int | None = None
+    threads: int | None = 1
+    cache: str = "/work/runs/cache"
+
+
+def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random flip, scale 0.8-1.1, shift up to 10%, mild gamma: a product photo framed a little differently."""
+    n = len(x)
+    scale = 0.8 + 0.3 * torch.rand(n, generator=gen)
+    flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+    shift = 0.2 * (torch.rand(n, 2, generator=gen) - 0.5)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = flip / scale
+    theta[:, 1, 1] = 1.0 / scale
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    # grid_sample pads with 0; sample the inverted image so the new border is white, like the studio background
+    out = 1.0 - F.grid_sample(1.0 - x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    gamma = torch.exp(0.15 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1))
+    return out.clamp(1e-6, 1.0) ** gamma
+
+
+def kmeans_prototypes(rgb: np.ndarray, k: int, pool: int, seed: int = 0, samples: int = 60000,
+                      iterations: int = 25) -> torch.Tensor:
+    """Initial colour prototypes: k-means of the training photos' non-white pixels at the histogram's resolution."""
+    x = torch.from_numpy(rgb[: min(len(rgb), 3000)].astype(np.float32) / 255.0)
+    x = F.avg_pool2d(x, pool).permute(0, 2, 3, 1).reshape(-1, 3)
+    x = x[(1.0 - x.amin(1)) > 0.08]
+    rng = np.random.default_rng(seed)
+    x = x[torch.from_numpy(rng.choice(len(x), min(samples, len(x)), replace=False))]
+    centres = x[torch.from_numpy(rng.choice(len(x), k, replace=False))].clone()
+    for _ in range(iterations):
+        assign = torch.cdist(x, centres).argmin(1)
+        for j in range(k):
+            members = x[assign == j]
+            centres[j] = members.mean(0) if len(members) else x[rng.integers(len(x))]
+    centres[0] = torch.tensor([1.0, 1.0, 1.0])  # always a white bin: white products on a white background
+    return centres
+
+
+def _to_float(images: np.ndarray) -> torch.Tensor:
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)
+    return x if x.ndim == 4 else x.unsqueeze(1).expand(-1, 3, -1, -1)  # grayscale shown as an RGB photo
+
+
+@torch.no_grad()
+def validation_loss(model: ProductModel, images: np.ndarray, targets: dict[str, torch.Tensor],
+                    batch: int = 256) -> float:
+    """Sum over heads of the mean cross-entropy on un-augmented validation images."""
+    model.eval()
+    totals = {name: 0.0 for name in targets}
+    for i in range(0, len(images), batch):
+        out = model(_to_float(images[i:i + batch]))
+        for name, t in targets.items():
+            totals[name] += F.cross_entropy(out[name], t[i:i + batch], ignore_index=-100, reduction="sum").item()
+    counts = {name: max(int((t != -100).sum()), 1) for name, t in targets.items()}
+    return sum(totals[n] / counts[n] for n in totals)
+
+
+@torch.no_grad()
+def embed_segments(model: ProductModel, images: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """Unit shape and colour segments of uint8 images (RGB N x 3 x H x W or grayscale N x H x W)."""
+    model.eval()
+    shapes, colours = [], []
+    for i in range(0, len(images), batch):
+        s, c = model.encoder.segments(_to_float(images[i:i + batch]))
+        shapes.append(s.numpy())
+        if c is not None:
+            colours.append(c.numpy())
+    return np.concatenate(shapes), (np.concatenate(colours) if colours else None)
+
+
+def p_at_10(vectors: np.ndarray, labels: list[str], metric: str = "l2") -> float:
+    """Precision@10 of every item queried against all the others."""
+    return label_scores(nearest_neighbours(vectors, 10, metric), labels).p_at_10
+
+
+def fused(shape: np.ndarray, colour: np.ndarray | None, w: float) -> np.ndarray:
+    """The stored embedding at colour weight w (the same layout ProductEncoder.forward writes)."""
+    if colour is None:
+        return shape
+    return np.concatenate([math.sqrt(1 - w) * shape, math.sqrt(w) * colour], 1)
+
+
+def choose_colour_weight(shape: np.ndarray, colour: np.ndarray, labels: dict[str, list[str]],
+                         raw: dict[str, float], grid: int = 20) -> tuple[float, list[dict]]:
+    """The w in 0..1 that best meets both targets on the validation split: max of min(art/1.2, colour/1.8) vs raw."""
+    sweep = []
+    for i in range(grid + 1):
+        w = i / grid
+        v = fused(shape, colour, w)
+        art, col = p_at_10(v, labels["articleType"]), p_at_10(v, labels["baseColour"])
+        sweep.append({"w": w, "articleType": art, "baseColour": col,
+                      "objective": min(art / raw["articleType"] / 1.2, col / raw["baseColour"] / 1.8)})
+    best = max(sweep, key=lambda s: s["objective"])
+    return best["w"], sweep
+
+
+def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
+    """Train, keep the best epoch by validation score, choose the colour weight; writes best.pt and train.json."""
+    torch.manual_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    cache = Path(cfg.cache)
+    mc = cfg.model
+    sources: list[str] = []
+    heads: dict[str, int] = {}
+    classes: dict[str, list[str]] = {}
+
+    prod = None
+    if cfg.folder:
+        prod = folder_cache(cache, Path(cfg.folder), cfg.limit)
+        is_val = np.array([validation(f) for f in prod["files"]])
+        p_trn, p_val = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+        sources.append(f"{Path(cfg.folder).name} training part ({len(p_trn)} train + {len(p_val)} validation, "
+                       f"labels {', '.join(h for h in PRODUCT_LABELS if h in cfg.heads)})")
+        targets = {}
+        for name in PRODUCT_LABELS:
+            if name in cfg.heads and name in prod["labels"]:
+                classes[name] = sorted(set(np.asarray(prod["labels"][name])[p_trn]))
+                index = {c: i for i, c in enumerate(classes[name])}
+                targets[name] = torch.tensor([index.get(v, -100) for v in prod["labels"][name]])
+                heads[name] = len(classes[name])
+    fm = None
+    if cfg.fashion_mnist:
+        fm = fmnist_cache(cache, Path(cfg.fashion_mnist), cfg.limit)
+        order = np.random.default_rng(cfg.seed).permutation(len(fm["images"]))
+        n_val = min(FMNIST_VAL, len(order) // 10)
+        f_val, f_trn = order[:n_val], order[n_val:]
+        classes["fmnist"] = sorted(set(fm["labels"]))
+        f_index = {c: i for i, c in enumerate(classes["fmnist"])}
+        f_targets = torch.tensor([f_index[v] for v in fm["labels"]])
+        if "fmnist" in cfg.heads:
+            heads["fmnist"] = len(classes["fmnist"])
+        sources.append(f"Fashion-MNIST train ({len(f_trn)} train + {len(f_val)} validation, class labels)")
+    if prod is None and fm is None:
+        raise SystemExit("error: give --folder and/or --fashion-mnist")
+    log(f"data: {'; '.join(sources)}")
+
+    prototypes = None
+    if mc.colour != "none":
+        colour_source = prod["rgb"][p_trn] if prod is not None else np.repeat(fm["images"][f_trn, None], 3, 1)
+        prototypes = kmeans_prototypes(colour_source, mc.colour_bins, mc.colour_pool, cfg.seed)
+    model = ProductModel(mc, heads, prototypes)
+    encoder_params = sum(p.numel() for p in model.encoder.parameters())
+    log(f"encoder: {encoder_params:,} parameters, embedding {mc.embedding_dim} ({mc.segments()}); heads {heads}")
+
+    n_train = len(p_trn) if prod is not None else len(f_trn)
+    steps_per_epoch = max(1, math.ceil(n_train / cfg.batch_size))
+    total_steps = steps_per_epoch * cfg.epochs
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
+                                  weight_decay=cfg.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=cfg.lr, total_steps=total_steps, pct_start=0.15)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+
+    # validation references: raw grayscale pixels on the same validation images
+    raw_val: dict[str, float] = {}
+    if prod is not None:
+        val_labels = {k: list(np.asarray(v)[p_val]) for k, v in prod["labels"].items()}
+        raw_vec = prod["gray"][p_val].reshape(len(p_val), -1).astype(np.float32) / 255.0
+        raw_val = {k: p_at_10(raw_vec, val_labels[k]) for k in ("articleType", "baseColour")}
+    if fm is not None:
+        f_val_small = f_val[:2000]
+        f_val_labels = [fm["labels"][i] for i in f_val_small]
+        raw_val["fmnist"] = p_at_10(fm["images"][f_val_small].reshape(len(f_val_small), -1).astype(np.float32),
+                                    f_val_labels)
+    log("raw pixels on validation: " + ", ".join(f"{k} P@10 {v:.3f}" for k, v in raw_val.items()))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    history: list[dict] = []
+    best_score, best_epoch = -math.inf, 0
+    start = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        running: dict[str, float] = {}
+        p_order = rng.permutation(p_trn) if prod is not None else None
+        for step in range(steps_per_epoch):
+            losses: dict[str, torch.Tensor] = {}
+            if prod is not None:
+                idx = p_order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+                x = _to_float(prod["rgb"][idx])
+                out = model(augment(x, gen) if cfg.augment else x)
+                for name in PRODUCT_LABELS:
+                    if name in out:
+                        losses[name] = F.cross_entropy(out[name], targets[name][idx], ignore_index=-100)
+            if fm is not None and "fmnist" in heads:
+                idx = rng.choice(f_trn, cfg.batch_size, replace=False)
+                x = _to_float(fm["images"][idx])
+                out = model(augment(x, gen) if cfg.augment else x)
+                losses["fmnist"] = F.cross_entropy(out["fmnist"], f_targets[idx])
+            loss = sum(losses.values())
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            for k, v in losses.items():
+                running[k] = running.get(k, 0.0) + v.item() / steps_per_epoch
+
+        # validation: P@10 of the fused embedding at a fixed w (the final w is chosen after training)
+        record: dict = {"epoch": epoch, "loss": {k: round(v, 4) for k, v in running.items()}}
+        score = 0.0
+        w_probe = mc.colour_weight
+        val_loss = 0.0
+        if prod is not None:
+            val_loss += validation_loss(model, prod["rgb"][p_val],
+                                        {k: t[p_val] for k, t in targets.items() if k in model.heads})
+            s, c = embed_segments(model, prod["rgb"][p_val])
+            v = fused(s, c, w_probe)
+            for k in ("articleType", "baseColour"):
+                record[f"val_{k}"] = p_at_10(v, val_labels[k])
+                score += record[f"val_{k}"] / raw_val[k]
+        if fm is not None:
+            if "fmnist" in model.heads:
+                val_loss += validation_loss(model, fm["images"][f_val_small], {"fmnist": f_targets[f_val_small]})
+            s, c = embed_segments(model, fm["images"][f_val_small])
+            record["val_fmnist"] = p_at_10(fused(s, c, w_probe), f_val_labels)
+            score += record["val_fmnist"] / raw_val["fmnist"]
+        record["score"] = score
+        record["val_loss"] = val_loss
+        record["seconds"] = round(time.perf_counter() - t0, 1)
+        history.append(record)
+        marker = ""
+        if score > best_score:
+            best_score, best_epoch, marker = score, epoch, " (best, saved)"
+            torch.save(model.encoder.state_dict(), out_dir / "best.pt")
+        eta = (time.perf_counter() - start) / epoch * (cfg.epochs - epoch)
+        shown = "  ".join(f"{k} {v:.3f}" for k, v in record.items() if k.startswith("val_") and k != "val_loss")
+        log(f"epoch {epoch}/{cfg.epochs}: loss {sum(running.values()):.3f}  val loss {val_loss:.3f}  {shown}  score {score:.3f}  "
+            f"{record['seconds']:.0f}s  ETA {eta / 60:.1f} min{marker}")
+
+    model.encoder.load_state_dict(torch.load(out_dir / "best.pt", weights_only=True))
+    sweep: list[dict] = []
+    w = mc.colour_weight
+    if mc.colour != "none" and prod is not None:
+        s, c = embed_segments(model, prod["rgb"][p_val])
+        if cfg.colour_weight == "auto":
+            w, sweep = choose_colour_weight(s, c, val_labels, raw_val)
+        else:
+            w = float(cfg.colour_weight)
+        log(f"colour weight {w:.2f} (" + ("chosen on the validation split" if sweep else "given") + ")")
+    final_cfg = ProductConfig.from_dict({**mc.to_dict(), "colour_weight": w})
+    final = {}
+    if prod is not None:
+        s, c = embed_segments(model, prod["rgb"][p_val])
+        v = fused(s, c, w)
+        final = {k: p_at_10(v, val_labels[k]) for k in ("articleType", "baseColour")}
+    if fm is not None:
+        s, c = embed_segments(model, fm["images"][f_val_small])
+        final["fmnist"] = p_at_10(fused(s, c, w), f_val_labels)
+    log("validation at the chosen weight: " + ", ".join(
+        f"{k} P@10 {v:.3f} ({v / raw_val[k]:.2f}x raw)" for k, v in final.items()))
+    summary = {
+        "kind": "product",
+        "config": {**asdict(cfg), "model": final_cfg.to_dict()},
+        "preprocess": asdict(RGB),
+        "sources": sources,
+        "classes": classes,
+        "parameters": {"total": encoder_params + sum(b.numel() for n, b in model.encoder.named_buffers()
+                                                     if n.endswith(("running_mean", "running_var"))),
+                       "trainable": sum(p.numel() for p in model.encoder.parameters() if p.requires_grad)},
+        "history": history, "best_epoch": best_epoch, "best_val_loss": history[best_epoch - 1]["val_loss"], "epochs_run": cfg.epochs, "best_score": best_score,
+        "validation_raw": raw_val, "validation_final": final, "colour_weight_sweep": sweep,
+        "train_seconds": round(time.perf_counter() - start, 1),
+    }
+    (out_dir / "train.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+# ---------------------------------------------------------------- export helpers (used by export.to_onnx)
+
+def training_images(summary: dict, per_source: int = 2000) -> np.ndarray:
+    """Up to `per_source` training images of each source of a run, uint8 N x 3 x 64 x 64 (for distance_scale)."""
+    cfg = summary["config"]
+    parts = []
+    if cfg.get("folder"):
+        parts.append(folder_cache(Path(cfg["cache"]), Path(cfg["folder"]), cfg.get("limit"))["rgb"][:per_source])
+    if cfg.get("fashion_mnist"):
+        gray = fmnist_cache(Path(cfg["cache"]), Path(cfg["fashion_mnist"]), cfg.get("limit"))["images"][:per_source]
+        parts.append(np.repeat(gray[:, None], 3, axis=1))
+    return np.concatenate(parts)
+
+
+def product_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: str, version: str,
+                     metric: str, scale: float) -> dict[str, str]:
+    """metadata_props of a product encoder: the paper model's keys plus segments and default_colour_weight."""
+    import datetime as dt
+
+    mc = ProductConfig.from_dict(summary["config"]["model"])
+    val = summary.get("validation_final", {})
+    meta = spec.to_metadata()
+    meta.update({
+        "embedding_size": str(embedding_size),
+        "distance": metric,
+        "distance_scale": f"{scale:.6g}",
+        "similarity": "exp(-(d / distance_scale)^2), d = Euclidean distance between L2-normalised embeddings",
+        "model_name": name,
+        "model_version": version,
+        "architecture": (f"product: {mc.shape_input} strided CNN {'-'.join(map(str, mc.widths))} + {mc.pooling} "
+                         f"pooling -> {mc.shape_dim}; foreground colour histogram ({mc.colour}, {mc.colour_bins} bins)"
+                         f" -> {mc.colour_segment}"),
+        "training_data": "; ".join(summary["sources"]),
+        "epochs": str(summary["best_epoch"]),
+        "epochs_run": str(summary["epochs_run"]),
+        "final_val_loss": f"{summary['best_val_loss']:.6f}",
+        "validation": ", ".join(f"{k} P@10 {v:.3f}" for k, v in val.items()),
+        "parameter_count": str(summary["parameters"]["total"]),
+        "trainable_parameters": str(summary["parameters"]["trainable"]),
+        "export_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "producer": "autosimnet export.train_product + export.to_onnx",
+    })
+    if mc.colour != "none":
+        meta["segments"] = mc.segments()
+        meta["default_colour_weight"] = f"{mc.colour_weight:g}"
+        meta["fusion"] = ("e = [sqrt(1-w0)*shape, sqrt(w0)*colour], both unit; at colour weight w: "
+                          "d_w = sqrt((1-w)*|ds|^2 + w*|dc|^2) (autosimnet_desktop.core.fusion)")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(prog="python -m export.train_product", description=__doc__)
+    p.add_argument("--fashion-mnist", default=str(DEFAULT_FASHION_MNIST), metavar="DIR",
+                   help="Fashion-MNIST idx folder ('none' to leave it out; default %(default)s)")
+    p.add_argument("--folder", default=None, help="photo folder with labels.csv (only its training part is used)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--heads", default="articleType,subCategory,baseColour,fmnist",
+                   help="comma-separated label heads (default %(default)s)")
+    p.add_argument("--colour-weight", default="auto", help="w0 of the colour segment, or 'auto' (validation split)")
+    p.add_argument("--shape-input", choices=["gray", "rgb"], default=ProductConfig.shape_input)
+    p.add_argument("--pooling", choices=["avg", "max", "avgmax", "flatten"], default=ProductConfig.pooling)
+    p.add_argument("--colour", choices=["none", "fixed", "learned"], default=ProductConfig.colour)
+    p.add_argument("--colour-bins", type=int, default=ProductConfig.colour_bins)
+    p.add_argument("--colour-pool", type=int, default=ProductConfig.colour_pool)
+    p.add_argument("--extra-convs", default=",".join(map(str, ProductConfig.extra_convs)))
+    p.add_argument("--shape-dim", type=int, default=ProductConfig.shape_dim)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="at most N images of each source (quick runs)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: leave a core free)")
+    p.add_argument("--cache", default="/work/runs/cache", help="folder for decoded .npz caches")
+    p.add_argument("--out", type=Path, default=Path("runs/product"))
+    a = p.parse_args(argv)
+    colour = a.colour
+    model = ProductConfig(shape_input=a.shape_input, pooling=a.pooling, colour=colour, colour_bins=a.colour_bins,
+                          colour_pool=a.colour_pool, shape_dim=a.shape_dim,
+                          colour_dim=a.colour_bins if colour == "fixed" else ProductConfig.colour_dim,
+                          extra_convs=tuple(int(v) for v in a.extra_convs.split(",")))
+    if model.embedding_dim > 256:
+        p.error(f"embedding would have {model.embedding_dim} values; at most 256")
+    cfg = ProductTrainConfig(model=model, fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist,
+                             folder=a.folder, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                             augment=not a.no_augment, heads=tuple(h for h in a.heads.split(",") if h),
+                             colour_weight=a.colour_weight, seed=a.seed, limit=a.limit, threads=a.threads,
+                             cache=a.cache)
+    summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
+    print(f"best epoch {summary['best_epoch']}; checkpoint {a.out / 'best.pt'}; "
+          f"export with: python -m export.to_onnx --run {a.out} --output resources/models/autosimnet-product.onnx "
+          f"--name autosimnet-product")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
