@@ -111,8 +111,10 @@ def _visit(entry: os.DirEntry[str], prefix: str, extensions: frozenset[str],
     try:
         st = entry.stat()  # follows symlinks: a link to a photo is a photo
     except OSError as exc:
-        if looks_like_image:
-            result.errors[relpath] = os_error_reason(exc)  # dangling link, link loop, permission
+        if looks_like_image:  # dangling link, link loop, permission
+            dangling = exc.errno == errno.ENOENT and entry.is_symlink()
+            result.errors[relpath] = "broken symbolic link (its target is missing)" if dangling \
+                else os_error_reason(exc)
         return
     if stat.S_ISDIR(st.st_mode):
         key = (st.st_dev, st.st_ino)

@@ -1,0 +1,364 @@
+"""The Catalogue facade end to end: real files, the shipped ONNX model, real SQLite and hnswlib."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from autosimnet_desktop.core.catalogue import Catalogue, load_encoder
+from autosimnet_desktop.core.encoder import Encoder
+from autosimnet_desktop.core.imaging import ImageError
+from autosimnet_desktop.core.indexer import IndexSettings
+from autosimnet_desktop.core.records import CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
+
+from .conftest import PAPER_MODEL, shared_data
+from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
+
+SMALL_BATCHES = IndexSettings(batch_size=8, chunk_size=2, workers=2)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    """The shipped model, loaded once per module (an Encoder is stateless and thread-safe)."""
+    return Encoder(PAPER_MODEL)
+
+
+def tree_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every entry below `folder` with size and mtime, to prove nothing was written there."""
+    state = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            st = path.lstat()
+            state[str(path.relative_to(folder))] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+def test_hostile_catalogue_indexes_every_good_file_and_lists_every_bad_one(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    good = make_catalogue(folder, 12) + add_unusual_good_files(folder) + ["folder.jpg/inside.jpg"]
+    expected = add_hostile_files(folder)
+    before = tree_state(folder)
+
+    catalogue = Catalogue(folder, encoder)
+    report = catalogue.index()
+
+    reasons = {f.path: f.reason for f in report.failures}
+    assert set(reasons) == set(expected)
+    for path, word in expected.items():
+        assert word.lower() in reasons[path].lower(), (path, reasons[path])
+    assert report.new == len(good) and report.unreadable == len(expected)
+    assert catalogue.count() == len(good)
+    assert {f.path for f in catalogue.failures()} == set(expected)
+    assert catalogue.info().failures == len(expected)
+    related = catalogue.related(k=3)
+    assert sorted(related) == sorted(good)  # hidden files and bad files never appear
+    assert tree_state(folder) == before  # nothing was written into the catalogue folder
+    catalogue.close()
+
+
+def test_second_run_changes_nothing_and_does_not_rewrite_the_index(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 20)
+    catalogue = Catalogue(folder, encoder)
+    assert catalogue.index().new == 20
+    index_file = catalogue.index_path
+    saved = index_file.stat().st_mtime_ns
+    time.sleep(0.01)
+    report = catalogue.index()
+    assert (report.new, report.changed, report.removed, report.unchanged) == (0, 0, 0, len(paths))
+    assert index_file.stat().st_mtime_ns == saved
+
+
+def test_add_change_delete_rename_are_picked_up(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 10)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+
+    write_photo(folder / "new" / "added.jpg", 100)
+    write_photo(folder / "shoes" / "item-0000.jpg", 101)  # changed content
+    (folder / "shirts" / "item-0001.jpg").unlink()
+    (folder / "shoes" / "item-0002.jpg").rename(folder / "moved.jpg")
+    report = catalogue.index()
+
+    assert (report.new, report.changed, report.removed) == (1, 1, 1)
+    assert report.unchanged == 8  # 7 untouched + the renamed file, whose embedding was kept
+    assert catalogue.count() == 10
+    everything = {hit.path for hit in catalogue.query(folder / "moved.jpg", k=100)}
+    assert "shirts/item-0001.jpg" not in everything and "shoes/item-0002.jpg" not in everything
+    assert {"moved.jpg", "new/added.jpg"} <= everything
+    top = catalogue.query(folder / "shoes" / "item-0000.jpg", k=1)[0]
+    assert top.path == "shoes/item-0000.jpg" and top.similarity == pytest.approx(1.0, abs=1e-4)
+
+
+def test_new_mtime_with_same_content_is_not_re_encoded(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    target = folder / "shoes" / "item-0000.jpg"
+    os.utime(target, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
+    report = catalogue.index()
+    assert (report.new, report.changed, report.unchanged) == (0, 0, 6)
+
+
+def test_content_change_with_same_size_and_mtime_is_detected(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    target = write_photo(folder / "a.bmp", 1, "BMP")  # BMPs of one size have one byte length
+    write_photo(folder / "b.bmp", 2, "BMP")
+    stamp = target.stat().st_mtime_ns
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    write_photo(target, 3, "BMP")
+    os.utime(target, ns=(stamp, stamp))  # same size, same mtime: only the content tells
+    report = catalogue.index()
+    assert report.changed == 1
+    top = catalogue.query(folder / "a.bmp", k=1)[0]
+    assert top.path == "a.bmp" and top.distance == pytest.approx(0.0, abs=1e-3)
+
+
+def test_query_accepts_path_bytes_and_pil_and_handles_any_k(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 8)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    source = folder / paths[3]
+    for query in (source, str(source), source.read_bytes(), Image.open(source)):
+        hits = catalogue.query(query, k=3)
+        # an unloaded PIL image is decoded without JPEG draft mode, hence "about" 1
+        assert hits[0].path == paths[3] and hits[0].similarity == pytest.approx(1.0, abs=1e-3)
+        assert [h.distance for h in hits] == sorted(h.distance for h in hits)
+        assert all(0.0 <= h.similarity <= 1.0 for h in hits)
+    assert len(catalogue.query(source, k=500)) == 8
+    assert catalogue.query(source, k=0) == []
+    with pytest.raises(ImageError):
+        catalogue.query(b"not an image")
+    with pytest.raises(ImageError):
+        catalogue.query(tmp_path / "missing.jpg")
+
+
+def test_similar_to_excludes_the_item_and_unknown_paths_raise(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 6)
+    shutil.copy(folder / paths[0], folder / "copy.jpg")
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    hits = catalogue.similar_to(paths[0], k=10)
+    assert len(hits) == 6 and paths[0] not in {h.path for h in hits}
+    assert hits[0].path == "copy.jpg" and hits[0].similarity == pytest.approx(1.0, abs=1e-4)
+    with pytest.raises(NotIndexedError):
+        catalogue.similar_to("nope.jpg")
+
+
+def test_related_and_duplicates(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 10)
+    shutil.copy(folder / paths[0], folder / "dup-a.jpg")
+    shutil.copy(folder / paths[0], folder / "dup-b.jpg")
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    seen: list[Progress] = []
+    related = catalogue.related(k=4, progress=seen.append)
+    assert len(related) == 12 and seen[-1].done == seen[-1].total == 12
+    for product, hits in related.items():
+        assert len(hits) == 4 and product not in {h.path for h in hits}
+        assert [h.similarity for h in hits] == sorted((h.similarity for h in hits), reverse=True)
+    groups = catalogue.duplicates(min_similarity=0.999)
+    assert [sorted(h.path for h in g) for g in groups] == [sorted([paths[0], "dup-a.jpg", "dup-b.jpg"])]
+    assert groups[0][0].similarity == 1.0
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        catalogue.related(k=2, cancel=cancel)
+
+
+def test_cancel_keeps_finished_work_and_the_next_run_resumes(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 60)
+    cancel = CancelToken()
+
+    def stop_after_two_batches(p: Progress) -> None:
+        if p.stage == "indexing" and p.done >= 16:
+            cancel.cancel()
+
+    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    first = catalogue.index(progress=stop_after_two_batches, cancel=cancel)
+    assert first.cancelled and 16 <= first.new < 60
+    catalogue.close()
+
+    reopened = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    assert reopened.count() == first.new  # what was finished was saved
+    second = reopened.index()
+    assert not second.cancelled and second.new == 60 - first.new and second.unchanged == first.new
+    assert reopened.count() == 60
+
+
+def test_progress_reports_rate_eta_and_current_file(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 20)
+    seen: list[Progress] = []
+    Catalogue(folder, encoder, settings=SMALL_BATCHES).index(progress=seen.append)
+    indexing = [p for p in seen if p.stage == "indexing"]
+    assert seen[0].stage == "scanning" and indexing[-1].done == indexing[-1].total == 20
+    assert all(p.rate > 0 and p.current.endswith(".jpg") for p in indexing)
+    assert indexing[0].eta is not None
+
+
+def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 30)
+    write_photo(folder / "zz" / "vanishes.jpg", 200)
+    write_photo(folder / "zz" / "changes.jpg", 201)
+    done = threading.Event()
+
+    def meddle(p: Progress) -> None:
+        if p.stage == "indexing" and not done.is_set():
+            done.set()
+            (folder / "zz" / "vanishes.jpg").unlink()
+            write_photo(folder / "zz" / "changes.jpg", 202)
+
+    settings = IndexSettings(batch_size=4, chunk_size=1, workers=1)
+    catalogue = Catalogue(folder, encoder, settings=settings)
+    report = catalogue.index(progress=meddle)
+    assert [f.path for f in report.failures] == ["zz/vanishes.jpg"]
+    assert "not found" in report.failures[0].reason
+    top = catalogue.query(folder / "zz" / "changes.jpg", k=1)[0]
+    assert top.path == "zz/changes.jpg" and top.distance == pytest.approx(0.0, abs=1e-3)
+    again = catalogue.index()  # the vanished file is dropped, the changed one is current
+    assert again.unreadable == 0 and again.changed == 0 and again.new == 0
+
+
+def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
+    onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
+    other_path = tmp_path / "other.onnx"
+    proto = onnx.load(str(PAPER_MODEL))
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = "model_version", "test-copy"
+    onnx.save(proto, str(other_path))
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 8)
+    Catalogue(folder, encoder).index()
+
+    switched = Catalogue(folder, load_encoder(other_path))
+    assert switched.count() == 0 and "built with" in switched.info().note
+    assert switched.query(folder / "shoes" / "item-0000.jpg") == []
+    report = switched.index()
+    assert report.rebuilt and report.changed == 8 and "re-encodes" in report.message
+    assert switched.count() == 8
+    switched.close()
+    assert Catalogue(folder, encoder).index().rebuilt  # and back again
+
+
+def test_open_reports_missing_folder_and_bad_model(tmp_path: Path) -> None:
+    with pytest.raises(FolderError):
+        Catalogue.open(tmp_path / "missing")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(FolderError):
+        Catalogue.open(tmp_path / "file.txt")
+    with pytest.raises(ModelError):
+        Catalogue.open(tmp_path, model=tmp_path / "nope.onnx")
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError):
+        Catalogue.open(tmp_path, model=bad)
+
+
+def test_queries_during_indexing_see_the_items_indexed_so_far(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 120)
+    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    probe = (folder / paths[0]).read_bytes()
+    errors: list[BaseException] = []
+    counts: list[int] = []
+    finished = threading.Event()
+
+    def reader() -> None:
+        try:
+            while not finished.is_set():
+                counts.append(catalogue.count())
+                hits = catalogue.query(probe, k=5)
+                assert all((folder / h.path).exists() for h in hits)
+                catalogue.failures()
+                catalogue.info()
+                if hits:
+                    catalogue.similar_to(hits[0].path, k=3)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        report = catalogue.index()
+    finally:
+        finished.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors
+    assert report.new == 120 and counts == sorted(counts) and counts[-1] <= 120
+    assert any(0 < c < 120 for c in counts)  # readers saw a partly built index
+
+
+def test_damaged_store_and_missing_index_are_recovered(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    catalogue.close()
+    catalogue.index_path.unlink()
+    reopened = Catalogue(folder, encoder)
+    assert reopened.count() == 0 and "missing" in reopened.info().note
+    report = reopened.index()
+    assert report.changed == 6 and reopened.count() == 6
+    reopened.close()
+
+    store_file = reopened.store.path
+    for extra in ("-wal", "-shm"):
+        Path(f"{store_file}{extra}").unlink(missing_ok=True)
+    store_file.write_bytes(b"garbage" * 100)
+    damaged = Catalogue(folder, encoder)
+    report = damaged.index()
+    assert "damaged" in report.message and damaged.count() == 6
+
+
+def test_scale_is_estimated_when_the_model_has_none(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
+    proto = onnx.load(str(PAPER_MODEL))
+    kept = [p for p in proto.metadata_props if p.key != "distance_scale"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    plain = tmp_path / "plain.onnx"
+    onnx.save(proto, str(plain))
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 30)
+    catalogue = Catalogue(folder, load_encoder(plain))
+    catalogue.index()
+    info = catalogue.info()
+    assert info.scale_source == "catalogue" and info.distance_scale > 0
+    related = catalogue.related(k=29)
+    sims = np.array([h.similarity for hits in related.values() for h in hits])
+    assert 0.2 < float(np.mean(sims)) < 0.6  # a typical pair is about exp(-1)
+    catalogue.close()
+    assert Catalogue(folder, load_encoder(plain)).store.get_meta("scale_estimate") is not None
+
+
+def test_real_product_photos_find_themselves(tmp_path: Path, encoder: Encoder) -> None:
+    source = shared_data("products-dev") / "images"
+    folder = tmp_path / "real"
+    folder.mkdir()
+    files = sorted(source.glob("*.jpg"))[:150]
+    for f in files:
+        shutil.copy(f, folder / f.name)
+    catalogue = Catalogue(folder, encoder)
+    report = catalogue.index()
+    assert report.new == len(files) and report.unreadable == 0
+    for f in files[:20]:
+        assert catalogue.query(folder / f.name, k=1)[0].path == f.name
