@@ -3,19 +3,22 @@
 #
 #   scripts/build_app.sh                 # from a clean checkout: own virtual environment in build/venv
 #   scripts/build_app.sh --reuse-venv    # use the active virtual environment instead (CI, after the tests)
+#   scripts/build_app.sh --check-portable FILE.so   # only run the native-flags check below on one file
 #
 # Steps: environment -> PyInstaller (build.spec) -> hnswlib portability check -> drop debug info ->
 # pack -> unpack the archive elsewhere and run `AutoSimNet --self-test` there, in a bare environment ->
 # print the sizes. Any failure stops the script with a non-zero exit code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
 REUSE_VENV=${AUTOSIMNET_BUILD_REUSE_VENV:-0}
-for arg in "$@"; do
+CHECK_ONLY=""
+while [ $# -gt 0 ]; do
+  arg=$1; shift
   case "$arg" in
     --reuse-venv) REUSE_VENV=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --check-portable) CHECK_ONLY=${1:?--check-portable needs a file}; shift ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build_app.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -25,6 +28,47 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 MAX_UNPACKED_MB=300                   # the size budget of issue 5; a larger bundle means an exclude stopped working
 START=$(date +%s)
 step() { echo "== $* ($(( $(date +%s) - START )) s)"; }
+
+# -- portable machine code: was the bundled hnswlib compiled with -march=native? -------------------
+# Two independent checks on the hnswlib extension inside the bundle:
+#  a) Compiler flags: GCC records its command line in the DWARF DW_AT_producer attribute of each
+#     compile unit when there is debug info (Python's default CFLAGS include -g). With -march=native
+#     GCC expands the flag to the build CPU, e.g. "-march=znver3 -mavx2 -mavx512f ...", while a portable
+#     build says "-march=x86-64" (or nothing). Any -march other than x86-64, or any -mavx*/-mfma, fails.
+#  b) Instructions: a portable x86-64 build may only use SSE2, which is never VEX/EVEX-encoded. AVX,
+#     AVX2 and AVX-512 instructions are (their mnemonics start with "v": vmovups, vfmadd231ps,
+#     vzeroupper...) and use %ymm/%zmm registers, so any such instruction in the disassembly fails.
+#     This also catches a build without debug info. (Measured here: the native build of hnswlib 0.8.0
+#     has 510 %ymm/%zmm references and 1,709 vzeroupper; the portable one has none.)
+# A -march=native build on a CPU without AVX can't be told apart this way, but it would also run on
+# almost every x86-64 machine sold since 2011.
+check_portable() {  # check_portable FILE.so: exit 1 if it was compiled for the build CPU only
+  local so=$1 native_flags avx
+  if command -v readelf >/dev/null; then
+    native_flags=$(readelf --debug-dump=info "$so" 2>/dev/null | grep -oE 'DW_AT_producer.*' |
+                   grep -oE -- '-march=[^ ]+|-m(avx|fma)[^ ]*' | grep -v -- '-march=x86-64$' | sort -u | tr '\n' ' ' || true)
+    if [ -n "$native_flags" ]; then
+      echo "build_app.sh: $so was compiled for this CPU only (${native_flags:0:120}...). Rebuild hnswlib with" \
+           "HNSWLIB_NO_NATIVE=1 and no pip cache (pip install --no-cache-dir --no-binary hnswlib hnswlib)." >&2
+      return 1
+    fi
+  else
+    echo "   (readelf not found: compiler flags not checked)"
+  fi
+  if command -v objdump >/dev/null; then
+    avx=$(objdump -d --no-show-raw-insn "$so" | awk '($2 ~ /^v/ && $2 !~ /^(verr|verw|vm[a-z]*)$/) || /%[yz]mm/' | wc -l)
+    if [ "$avx" != 0 ]; then
+      echo "build_app.sh: $so contains $avx AVX/AVX-512 instructions: it was built with native flags and" \
+           "would crash with 'illegal instruction' on CPUs without them. Rebuild it with HNSWLIB_NO_NATIVE=1." >&2
+      return 1
+    fi
+    echo "   $(basename "$so"): no AVX/AVX-512 instructions, compiled for generic x86-64"
+  else
+    echo "   (objdump not found: instructions not checked)"
+  fi
+}
+
+if [ -n "$CHECK_ONLY" ]; then check_portable "$CHECK_ONLY"; exit $?; fi
 
 # -- 1. the build environment ------------------------------------------------------------------
 if [ "$REUSE_VENV" = 1 ]; then
@@ -64,44 +108,11 @@ step "PyInstaller $(python -m PyInstaller --version) with $(python --version)"
 rm -rf "$APP" "$ARCHIVE"
 python -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller build.spec
 
-# -- 3. portable machine code: was the bundled hnswlib compiled with -march=native? -----------------
-# Two independent checks on the hnswlib extension inside the bundle:
-#  a) Compiler flags: GCC records its command line in the DWARF DW_AT_producer attribute of each
-#     compile unit when there is debug info (Python's default CFLAGS include -g). With -march=native
-#     GCC expands the flag to the build CPU, e.g. "-march=znver3 -mavx2 -mavx512f ...", while a portable
-#     build says "-march=x86-64" (or nothing). Any -march other than x86-64, or any -mavx*/-mfma, fails.
-#  b) Instructions: a portable x86-64 build may only use SSE2, which is never VEX/EVEX-encoded. AVX,
-#     AVX2 and AVX-512 instructions are (their mnemonics start with "v": vmovups, vfmadd231ps,
-#     vzeroupper...) and use %ymm/%zmm registers, so any such instruction in the disassembly fails.
-#     This also catches a build without debug info. (Measured here: the native build of hnswlib 0.8.0
-#     has 510 %ymm/%zmm references and 1,709 vzeroupper; the portable one has none.)
-# A -march=native build on a CPU without AVX can't be told apart this way, but it would also run on
-# almost every x86-64 machine sold since 2011.
+# -- 3. portable machine code --------------------------------------------------------------------
 step "checking that the bundled hnswlib is portable"
 HNSW_SO=$(find "$APP" -name 'hnswlib*.so' | head -n 1)
 [ -n "$HNSW_SO" ] || { echo "build_app.sh: hnswlib is not in the bundle" >&2; exit 1; }
-if command -v readelf >/dev/null; then
-  native_flags=$(readelf --debug-dump=info "$HNSW_SO" 2>/dev/null | grep -oE 'DW_AT_producer.*' |
-                 grep -oE -- '-march=[^ ]+|-m(avx|fma)[^ ]*' | grep -v -- '-march=x86-64$' | sort -u | tr '\n' ' ' || true)
-  if [ -n "$native_flags" ]; then
-    echo "build_app.sh: $HNSW_SO was compiled for this CPU only ($native_flags). Rebuild hnswlib with" \
-         "HNSWLIB_NO_NATIVE=1 and no pip cache (pip install --no-cache-dir --no-binary hnswlib hnswlib)." >&2
-    exit 1
-  fi
-else
-  echo "   (readelf not found: compiler flags not checked)"
-fi
-if command -v objdump >/dev/null; then
-  avx=$(objdump -d --no-show-raw-insn "$HNSW_SO" | awk '$2 ~ /^v/ && $2 !~ /^(verr|verw|vm[a-z]*)$/ || /%[yz]mm/' | wc -l)
-  if [ "$avx" != 0 ]; then
-    echo "build_app.sh: $HNSW_SO contains $avx AVX/AVX-512 instructions: it was built with native flags" \
-         "and would crash with 'illegal instruction' on CPUs without them. Rebuild it with HNSWLIB_NO_NATIVE=1." >&2
-    exit 1
-  fi
-  echo "   hnswlib: no AVX/AVX-512 instructions, compiled for generic x86-64"
-else
-  echo "   (objdump not found: instructions not checked)"
-fi
+check_portable "$HNSW_SO"
 
 # -- 4. drop debug info where it is safe -----------------------------------------------------------
 # PyInstaller's strip=True strips every library, which breaks numpy's auditwheel-patched ones. Only

@@ -228,3 +228,26 @@ def test_launcher_installs_the_frozen_executable(data_home: Path, tmp_path: Path
 ])
 def test_exec_quoting(arg: str, quoted: str) -> None:
     assert desktop_entry.quote_exec_arg(arg) == quoted
+
+
+# -- the build script's portability check ------------------------------------------------------------
+
+@pytest.mark.parametrize(("flags", "portable"), [(["-march=x86-64"], True), (["-march=haswell"], False),
+                                                  (["-mavx2", "-mfma"], False)])
+def test_build_script_rejects_native_machine_code(tmp_path: Path, flags: list[str], portable: bool) -> None:
+    if not (shutil.which("gcc") and shutil.which("objdump") and shutil.which("readelf")):
+        pytest.skip("needs gcc, objdump and readelf (binutils)")
+    source = tmp_path / "dot.c"  # a loop GCC vectorises with whatever the flags allow, like hnswlib's distances
+    source.write_text("float dot(const float *a, const float *b, int n) {\n"
+                      "  float s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
+    lib = tmp_path / "libdot.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O3", "-ffast-math", "-g", *flags, "-o", str(lib), str(source)],
+                   check=True)
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "build_app.sh"), "--check-portable", str(lib)],
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode == 0) == portable, result.stdout + result.stderr
+    # Without debug info only the instruction check is left, and it must still catch AVX.
+    subprocess.run(["strip", "--strip-debug", str(lib)], check=True)
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "build_app.sh"), "--check-portable", str(lib)],
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode == 0) == portable, result.stdout + result.stderr
