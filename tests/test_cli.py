@@ -1,0 +1,141 @@
+"""The `autosimnet` command-line contract: outputs, formats and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autosimnet_desktop.cli import main
+
+from .core_helpers import add_hostile_files, make_catalogue
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse exits for usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def shop(tmp_path: Path) -> Path:
+    """A small catalogue with two unreadable files."""
+    folder = tmp_path / "shop, with spaces"
+    make_catalogue(folder, 8)
+    (folder / "bad").mkdir()
+    (folder / "bad" / "empty.jpg").write_bytes(b"")
+    (folder / "bad" / "text.jpg").write_text("hello")
+    return folder
+
+
+def test_index_prints_counts_and_reasons_then_is_incremental(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "index", str(shop))
+    assert code == 0 and err == ""
+    assert "new 8, changed 0, removed 0, unchanged 0, unreadable 2" in out
+    assert "bad/empty.jpg: empty file" in out and "bad/text.jpg: not an image" in out
+    code, out, _ = run(capsys, "index", str(shop), "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["new"], report["unchanged"], report["unreadable"]) == (0, 8, 2)
+    assert {"changed", "removed", "seconds", "images_per_second", "failures"} <= set(report)
+    assert {"path": "bad/empty.jpg", "reason": "empty file (0 bytes)"} in report["failures"]
+
+
+def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run(capsys, "index", str(shop), "--quiet")
+    image = shop / "shoes" / "item-0000.jpg"
+    code, out, _ = run(capsys, "query", str(image), "--folder", str(shop), "-k", "3", "--json")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3 and hits[0]["path"] == "shoes/item-0000.jpg"
+    assert set(hits[0]) == {"path", "similarity", "distance"} and hits[0]["similarity"] == pytest.approx(1, abs=1e-3)
+    code, out, _ = run(capsys, "query", str(image), "--folder", str(shop))
+    assert code == 0 and out.splitlines()[0].split()[-1] == "shoes/item-0000.jpg"
+
+    code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and rows[0] == ["product", "rank", "similar", "similarity"]
+    assert len(rows) == 1 + 8 * 2 and {r[1] for r in rows[1:]} == {"1", "2"}
+    assert all(r[0] != r[2] and "\\" not in r[0] for r in rows[1:])
+    output = tmp_path / "related.json"
+    code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", str(output))
+    related = json.loads(output.read_text(encoding="utf-8"))
+    assert code == 0 and out == "" and len(related) == 8
+    assert all(len(v) == 2 and set(v[0]) == {"path", "similarity", "distance"} for v in related.values())
+
+    code, out, _ = run(capsys, "duplicates", "--folder", str(shop), "--min-similarity", "0.9999", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run(capsys, "duplicates", "--folder", str(shop))
+    assert code == 0 and out.splitlines()[0] == "group,path,similarity,distance"
+
+    code, out, _ = run(capsys, "info", "--folder", str(shop), "--json")
+    info = json.loads(out)
+    assert code == 0 and info["count"] == 8 and info["failures"] == 2 and info["last_indexed"]
+    assert [f["path"] for f in info["failure_list"]] == ["bad/empty.jpg", "bad/text.jpg"]
+    code, out, _ = run(capsys, "info", "--folder", str(shop))
+    assert code == 0 and "searchable:    8 images" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["index", "{missing}"],
+    ["info", "--folder", "{missing}"],
+    ["query", "{image}", "--folder", "{missing}"],
+    ["query", "{missing}", "--folder", "{shop}"],
+    ["query", "{text}", "--folder", "{shop}"],
+    ["query", "{image}", "--folder", "{shop}", "-k", "0"],
+    ["query", "{image}"],
+    ["related", "--folder", "{shop}", "--format", "xml"],
+    ["duplicates", "--folder", "{shop}", "--min-similarity", "2"],
+    ["frobnicate"],
+    [],
+])
+def test_bad_usage_exits_2_with_one_line(argv: list[str], shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "index", str(shop), "--quiet")
+    names = {"missing": str(shop / "nope"), "image": str(shop / "shoes" / "item-0000.jpg"), "shop": str(shop),
+             "text": str(shop / "bad" / "text.jpg")}
+    code, _, err = run(capsys, *[a.format(**names) for a in argv])
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_other_failures_exit_1_with_one_line_and_traceback_only_when_verbose(
+        shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "query", str(shop / "shoes" / "item-0000.jpg"), "--folder", str(shop))
+    assert code == 1 and "not been indexed" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "index", str(shop), "--model", "no-such-model")
+    assert code == 1 and err.strip() == "autosimnet: error: model not found: no-such-model"
+    bad_model = shop.parent / "broken.onnx"
+    bad_model.write_bytes(b"garbage")
+    code, _, err = run(capsys, "index", str(shop), "--model", str(bad_model))
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "index", str(shop), "--model", str(bad_model), "--verbose")
+    assert code == 1 and "Traceback" in err and err.strip().splitlines()[-1].startswith("autosimnet: error:")
+
+
+def test_hostile_files_through_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 4)
+    expected = add_hostile_files(folder)
+    code, out, _ = run(capsys, "index", str(folder), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["new"] == 5 and {f["path"] for f in report["failures"]} == set(expected)
+
+
+def test_installed_entry_point_and_data_dir_option(shop: Path, tmp_path: Path) -> None:
+    data = tmp_path / "elsewhere"
+    command = [sys.executable, "-m", "autosimnet_desktop.cli", "index", str(shop), "--data-dir", str(data), "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["new"] == 8 and done.stderr == ""  # no progress bar when not a TTY
+    assert list((data / "catalogues").iterdir())
+    done = subprocess.run([sys.executable, "-m", "autosimnet_desktop.cli", "info", "--folder", str(shop)],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert "searchable:    0 images" in done.stdout  # the default data folder knows nothing of it

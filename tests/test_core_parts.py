@@ -1,0 +1,192 @@
+"""The core's parts on their own: data folders, scanner, store, vector index, similarity and export formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autosimnet_desktop.core import datadirs, exporting
+from autosimnet_desktop.core.records import SearchHit, StoreError
+from autosimnet_desktop.core.scanner import scan
+from autosimnet_desktop.core.search import distance_for, estimate_scale, similarity
+from autosimnet_desktop.core.store import FAILED, INDEXED, SCHEMA_VERSION, Store
+from autosimnet_desktop.core.vector_index import MIN_CAPACITY, VectorIndex
+
+from .core_helpers import write_photo
+
+
+def test_data_dirs_are_keyed_by_absolute_path_and_overridable(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    shop = tmp_path / "My Shop"
+    shop.mkdir()
+    (tmp_path / "link").symlink_to(shop)
+    monkeypatch.chdir(tmp_path)
+    root = Path(os.environ[datadirs.ENV_DATA_DIR])
+    a = datadirs.catalogue_data_dir("My Shop")
+    assert a == datadirs.catalogue_data_dir(shop) == datadirs.catalogue_data_dir(tmp_path / "link")
+    assert a.parent == root / "catalogues" and a.name.startswith("My_Shop-")
+    other = tmp_path / "other" / "My Shop"
+    assert datadirs.catalogue_data_dir(other) != a  # same name, other folder: another catalogue
+    assert datadirs.catalogue_data_dir(shop, tmp_path / "x").parent == tmp_path / "x" / "catalogues"
+    assert datadirs.thumbnail_cache_dir(shop).parent == root / "thumbnails"
+    monkeypatch.delenv(datadirs.ENV_DATA_DIR)
+    assert datadirs.catalogue_data_dir(shop).name == a.name  # platformdirs default, same key
+
+
+def test_scan_lists_relative_posix_paths_and_skips_hidden_entries(tmp_path: Path) -> None:
+    write_photo(tmp_path / "a" / "b" / "c.jpg", 1)
+    write_photo(tmp_path / ".git" / "x.jpg", 2)
+    write_photo(tmp_path / "a" / ".thumb.jpg", 3)
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)
+    (tmp_path / "readme.txt").write_text("x")
+    found = scan(tmp_path)
+    assert list(found.files) == ["a/b/c.jpg"] and found.errors == {}
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every folder; needs a normal user")
+def test_scan_reports_an_unreadable_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    write_photo(locked / "x.jpg", 1)
+    locked.chmod(0)
+    try:
+        assert "permission" in scan(tmp_path).errors["locked/"]
+    finally:
+        locked.chmod(0o755)
+
+
+def test_store_transactions_are_visible_to_other_threads_before_commit(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    store.begin()
+    item = store.add("a.jpg", 1, 2, "d", INDEXED)
+    seen: list[dict[int, str]] = []
+    thread = threading.Thread(target=lambda: seen.append(store.paths([item])))
+    thread.start()
+    thread.join()
+    assert seen == [{item: "a.jpg"}]
+    other = sqlite3.connect(tmp_path / "s.sqlite3")  # another process sees committed checkpoints only
+    assert other.execute("select count(*) from items").fetchone()[0] == 0
+    store.commit()
+    assert other.execute("select count(*) from items").fetchone()[0] == 1
+    store.add("b.jpg", 1, 2, None, FAILED, "empty file")
+    assert [f.path for f in store.failures()] == ["b.jpg"]
+    other.close()
+    store.close()
+
+
+def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_vector_index_reuses_deleted_slots_grows_and_caps_k(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    index = VectorIndex(8)
+    index.add(range(1, 11), rng.standard_normal((10, 8)))
+    index.remove([3, 4, 5])
+    slots = index._index.element_count
+    index.add([20, 21], rng.standard_normal((2, 8)))
+    assert index._index.element_count == slots and len(index) == 9  # deleted slots were reused
+    (labels, distances), = index.search(rng.standard_normal(8), 50)
+    assert len(labels) == 9 and not {3, 4, 5} & set(labels.tolist())
+    assert list(distances) == sorted(distances)
+    index.add(range(100, 100 + MIN_CAPACITY + 10), rng.standard_normal((MIN_CAPACITY + 10, 8)))
+    assert len(index) == 9 + MIN_CAPACITY + 10
+    assert VectorIndex(8).search(np.zeros(8), 5)[0][0].size == 0
+
+
+def test_vector_index_distances_are_euclidean_not_squared() -> None:
+    index = VectorIndex(2)
+    index.add([1, 2], np.array([[0.0, 0.0], [3.0, 4.0]]))
+    (labels, distances), = index.search(np.array([0.0, 0.0]), 2)
+    assert labels.tolist() == [1, 2] and distances.tolist() == pytest.approx([0.0, 5.0])
+
+
+def test_vector_index_load_drops_labels_the_store_never_committed(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    index = VectorIndex(4)
+    index.add([1, 2, 3], rng.standard_normal((3, 4)))
+    path = tmp_path / "v.hnsw"
+    index.save(path)
+    assert not list(tmp_path.glob("*.tmp"))
+    loaded = VectorIndex(4)
+    missing = loaded.load(path, expected={1, 2, 7})
+    assert missing == {7} and loaded.labels() == [1, 2]
+    (labels, _), = loaded.search(rng.standard_normal(4), 3)
+    assert 3 not in labels.tolist()
+    path.write_bytes(b"junk")
+    with pytest.raises(StoreError):
+        VectorIndex(4).load(path, {1})
+
+
+def test_vector_index_survives_concurrent_searches_and_writes() -> None:
+    rng = np.random.default_rng(2)
+    index = VectorIndex(16)
+    index.add(range(200), rng.standard_normal((200, 16)))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            while not stop.is_set():
+                for labels, _ in index.search(rng.standard_normal((4, 16)), 10):
+                    assert len(labels) == 10
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    readers = [threading.Thread(target=search) for _ in range(3)]
+    for t in readers:
+        t.start()
+    for step in range(40):
+        base = 1000 + step * 50
+        index.add(range(base, base + 50), rng.standard_normal((50, 16)))
+        index.remove(range(base, base + 25))
+    stop.set()
+    for t in readers:
+        t.join()
+    assert not errors and len(index) == 200 + 40 * 25
+
+
+def test_similarity_is_one_at_zero_and_exp_minus_one_at_the_scale() -> None:
+    assert similarity(0.0, 2.0) == 1.0
+    assert similarity(2.0, 2.0) == pytest.approx(np.exp(-1))
+    assert similarity(1.0, 0.0) == 0.0
+    assert similarity(distance_for(0.95, 3.0), 3.0) == pytest.approx(0.95)
+    vectors = np.random.default_rng(3).standard_normal((500, 32)).astype(np.float32)
+    assert estimate_scale(vectors) == pytest.approx(np.sqrt(2 * 32), rel=0.05)
+    assert estimate_scale(vectors[:1]) == 0.0
+
+
+def test_export_formats_follow_the_contract() -> None:
+    related = {"a, b/1.jpg": [SearchHit("c/é.jpg", 0.41, 0.93), SearchHit("d.jpg", 0.5, 0.9)]}
+    text = exporting.as_text(exporting.write_related_csv, related)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["product", "rank", "similar", "similarity"]
+    assert rows[1] == ["a, b/1.jpg", "1", "c/é.jpg", "0.9300"] and rows[2][1] == "2"
+    assert json.loads(exporting.related_json(related)) == {
+        "a, b/1.jpg": [{"path": "c/é.jpg", "similarity": 0.93, "distance": 0.41},
+                       {"path": "d.jpg", "similarity": 0.9, "distance": 0.5}]}
+    groups = [[SearchHit("a.jpg", 0.0, 1.0), SearchHit("b.jpg", 0.1, 0.99)]]
+    dup_rows = list(csv.reader(io.StringIO(exporting.as_text(exporting.write_duplicates_csv, groups))))
+    assert dup_rows == [["group", "path", "similarity", "distance"], ["1", "a.jpg", "1.0000", "0.0000"],
+                        ["1", "b.jpg", "0.9900", "0.1000"]]
+
+
+def test_atomic_export_leaves_no_partial_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    exporting.write_text_atomic(target, "a\n")
+    assert target.read_text() == "a\n" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    with pytest.raises(FileNotFoundError):
+        exporting.write_text_atomic(tmp_path / "missing-dir" / "x.csv", "b")
