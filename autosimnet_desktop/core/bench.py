@@ -29,7 +29,7 @@ from .vector_index import VectorIndex
 
 Log = Callable[[str], None]
 
-FULL = {"small": 10_000, "big": 300, "index_sizes": (10_000, 100_000), "queries": 200}
+FULL = {"small": 10_000, "big": 1_000, "index_sizes": (10_000, 100_000), "queries": 200}
 QUICK = {"small": 200, "big": 6, "index_sizes": (500, 1_000), "queries": 20}
 SMALL_SIZE = (60, 80)
 BIG_SIZE = (1200, 1600)

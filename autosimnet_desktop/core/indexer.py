@@ -9,6 +9,7 @@ is redone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -141,11 +142,24 @@ class Indexer:
         self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
         self.on_checkpoint: Callable[[], None] | None = None  # lets the catalogue save derived meta
         self._dirty = False  # the in-memory index differs from the saved file
+        # HNSW insertion runs on its own thread, so the next batch is encoded while this one is inserted.
+        self._adder: ThreadPoolExecutor | None = None
+        self._adding: Future[None] | None = None
 
     def _add(self, labels: list[int], vectors: np.ndarray) -> None:
-        """Add vectors to the index (remembering that it needs saving)."""
+        """Queue vectors for the index (one batch in flight at a time); remember that the index needs saving."""
         self._dirty = True
-        self.index.add(labels, vectors, threads=self.workers)
+        self._wait_for_adds()
+        if self._adder is None:
+            self.index.add(labels, vectors, threads=self.workers)
+        else:
+            self._adding = self._adder.submit(self.index.add, labels, vectors, self.workers)
+
+    def _wait_for_adds(self) -> None:
+        """Block until the queued insertion is in the index (re-raising its error, if any)."""
+        adding, self._adding = self._adding, None
+        if adding is not None:
+            adding.result()
 
     def _remove(self, labels: list[int]) -> None:
         """Delete vectors from the index (remembering that it needs saving)."""
@@ -164,18 +178,26 @@ class Indexer:
         processed = 0
         self._dirty = bool(rebuild_reason)
         self.store.begin()
+        self._adder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-insert")
         try:
             found = scan(self.folder, cancel=cancel)
             with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
                 plan = self._plan(found, pool, cancel, notify)
                 self._apply_plan(plan, found, report)
                 processed = self._encode_all(plan.todo, pool, report, notify, cancel)
+            self._wait_for_adds()
         except Cancelled:
             report.cancelled = True
+            self._wait_for_adds()
         except BaseException:
             # Keep what the last checkpoint saved; the next run redoes the rest.
+            with contextlib.suppress(Exception):
+                self._wait_for_adds()
             self.store.rollback()
             raise
+        finally:
+            self._adder.shutdown(wait=True)
+            self._adder = None
         notify(Progress(processed, processed, stage="saving"))
         if self._dirty:
             self.checkpoint()
@@ -190,6 +212,7 @@ class Indexer:
 
     def checkpoint(self) -> None:
         """Save the index atomically, then commit the store: see the module docstring for why in that order."""
+        self._wait_for_adds()
         if self.on_checkpoint is not None:
             self.on_checkpoint()
         self.index.save(self.index_path)
