@@ -235,34 +235,29 @@ def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _emit(args: argparse.Namespace, text: str, out: TextIO) -> None:
-    """Write an export to --output (atomically) or to stdout."""
+def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any],
+            to_json: Callable[[Any], str], write_csv: Callable[[Any, TextIO], None]) -> int:
+    """Open the catalogue, compute an export and write it as --format to --output or stdout."""
+    with _open(args, args.folder) as catalogue:
+        _require_index(catalogue, args.folder)
+        data = compute(catalogue)
+    text = to_json(data) + "\n" if args.format == "json" else exporting.as_text(write_csv, data)
     if args.output is not None:
-        exporting.write_text_atomic(args.output, text)
+        exporting.write_text_atomic(args.output, text)  # a failed export never leaves half a file
     else:
         out.write(text)
+    return EXIT_OK
 
 
 def cmd_related(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet related --folder FOLDER."""
-    with _open(args, args.folder) as catalogue:
-        _require_index(catalogue, args.folder)
-        related = catalogue.related(k=args.k)
-    text = exporting.related_json(related) + "\n" if args.format == "json" else \
-        exporting.as_text(exporting.write_related_csv, related)
-    _emit(args, text, out)
-    return EXIT_OK
+    return _export(args, out, lambda c: c.related(k=args.k), exporting.related_json, exporting.write_related_csv)
 
 
 def cmd_duplicates(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet duplicates --folder FOLDER."""
-    with _open(args, args.folder) as catalogue:
-        _require_index(catalogue, args.folder)
-        groups = catalogue.duplicates(min_similarity=args.min_similarity)
-    text = exporting.duplicates_json(groups) + "\n" if args.format == "json" else \
-        exporting.as_text(exporting.write_duplicates_csv, groups)
-    _emit(args, text, out)
-    return EXIT_OK
+    return _export(args, out, lambda c: c.duplicates(min_similarity=args.min_similarity),
+                   exporting.duplicates_json, exporting.write_duplicates_csv)
 
 
 def cmd_info(args: argparse.Namespace, out: TextIO) -> int:

@@ -210,6 +210,11 @@ def _check_regular_file(path: Path) -> None:
         raise ImageError("permission denied") from None
     except OSError as exc:  # symlink loops, name too long, ...
         raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    check_file_stat(st)
+
+
+def check_file_stat(st: os.stat_result) -> None:
+    """Raise ImageError unless `st` describes a non-empty regular file."""
     if stat.S_ISDIR(st.st_mode):
         raise ImageError("is a folder, not an image")
     if not stat.S_ISREG(st.st_mode):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .encoder import Encoder
-from .imaging import ImageError, Preprocess, load_for_model
+from .imaging import ImageError, Preprocess, check_file_stat, load_for_model
 from .records import CancelToken, Cancelled, IndexReport, Progress, ProgressCallback
 from .scanner import FileState, ScanResult, os_error_reason, scan
 from .store import FAILED, INDEXED, PENDING, Item, Store
@@ -69,12 +68,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
         fd = os.open(path, _O_FLAGS)
         try:
             before = os.fstat(fd)
-            if stat.S_ISDIR(before.st_mode):
-                raise ImageError("is a folder, not an image")
-            if not stat.S_ISREG(before.st_mode):
-                raise ImageError("not a regular file (device, pipe or socket)")
-            if before.st_size == 0:
-                raise ImageError("empty file (0 bytes)")
+            check_file_stat(before)
             if before.st_size > max_bytes:
                 raise ImageError(f"file too large ({before.st_size / 2**20:.0f} MB)")
             with os.fdopen(os.dup(fd), "rb") as fh:

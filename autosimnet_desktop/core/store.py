@@ -95,21 +95,21 @@ class Store:
 
     def begin(self) -> None:
         """Start a checkpoint transaction (no-op if one is open)."""
-        with self._lock:
-            if not self._conn.in_transaction:
-                self._conn.execute("BEGIN IMMEDIATE")
+        with self._cursor() as conn:
+            if not conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         """Commit the open checkpoint transaction, if any."""
-        with self._lock:
-            if self._conn.in_transaction:
-                self._conn.execute("COMMIT")
+        with self._cursor() as conn:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def rollback(self) -> None:
         """Drop the open transaction's changes, if any."""
-        with self._lock:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+        with self._cursor() as conn:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def close(self) -> None:
         """Commit what is pending and close the connection."""
@@ -124,7 +124,7 @@ class Store:
         with self._lock:
             try:
                 yield self._conn
-            except sqlite3.OperationalError as exc:
+            except sqlite3.DatabaseError as exc:
                 raise StoreError(f"catalogue store error: {exc}") from exc
 
     # -- meta ---------------------------------------------------------------------------------------

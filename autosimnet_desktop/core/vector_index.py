@@ -123,6 +123,12 @@ class VectorIndex:
         tmp = path.with_name(path.name + ".tmp")
         with self._lock.read():  # saving only reads the graph, so searches may go on meanwhile
             self._index.save_index(str(tmp))
+            expected = self._index.index_file_size()
+        # hnswlib writes through an unchecked C++ stream: a full disk would leave a short file silently.
+        written = tmp.stat().st_size if tmp.exists() else -1
+        if written != expected:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"could not write the vector index to {path.parent} (disk full?)")
         fsync_replace(tmp, path)
 
     def clear(self, dim: int | None = None) -> None:
