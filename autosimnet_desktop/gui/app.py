@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import logging.handlers
 import sys
@@ -35,6 +36,24 @@ def catalogue_factory(model: str | None, data_dir: Path | None) -> Any:
         return Catalogue.open(folder, model=model, data_dir=data_dir)
 
     return open_catalogue
+
+
+def preload_engine() -> None:
+    """Import onnxruntime, hnswlib and the catalogue code (run on a pool thread right after start-up)."""
+    import hnswlib  # noqa: F401
+    import onnxruntime  # noqa: F401
+
+    from ..core import catalogue  # noqa: F401
+
+
+def settle_memory() -> None:
+    """Move everything built at start-up out of the garbage collector's sight.
+
+    A full collection pauses every thread, the GUI's too, for as long as it takes to walk all objects;
+    freezing the long-lived start-up objects keeps those pauses short while indexing runs.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _setup_logging() -> None:
@@ -74,7 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("autosimnet-desktop")  # Wayland/GNOME match the window to its .desktop
     pool = make_pool()
     runner = TaskRunner(pool)
-    window = MainWindow(Settings(), Services(factory=catalogue_factory(args.model, args.data_dir), runner=runner))
+    from ..core.datadirs import thumbnail_cache_dir
+
+    services = Services(factory=catalogue_factory(args.model, args.data_dir), runner=runner,
+                        thumbnail_dir=lambda catalogue: thumbnail_cache_dir(catalogue.folder, args.data_dir))
+    window = MainWindow(Settings(), services)
     app.setWindowIcon(window.icon)
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -85,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.messages.show_message(describe(exc), "error")
 
     sys.excepthook = excepthook
+    runner.submit(preload_engine, on_error=lambda exc: log.warning("preloading the engine failed: %s", exc))
     window.show()
     folder = args.folder or window.settings.last_folder
     if args.folder is not None or (folder is not None and folder.is_dir()):
@@ -93,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sources import QuerySource
 
         window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
+    settle_memory()
     code = app.exec()
     pool.waitForDone(10_000)
     return code

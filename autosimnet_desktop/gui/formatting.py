@@ -43,6 +43,10 @@ def percent(similarity: float) -> str:
 
 def progress_text(progress: Progress, verb: str = "Indexing", noun: str = "photo") -> str:
     """'Indexing 1,234 of 5,000 photos · 250 photos/s · about 20 s left'."""
+    if progress.stage == "saving":
+        return "Saving…"
+    if progress.stage == "checking":
+        return f"Checking {plural(progress.total, 'changed file')}…"
     if progress.stage == "scanning" or progress.total <= 0:
         found = f" · {plural(progress.done, noun)} found" if progress.done else ""
         return f"Looking for {noun}s…{found}"

@@ -11,6 +11,8 @@ from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from ..core import exporting
+from ..core.exporting import as_text, write_text_atomic
 from ..core.imaging import ImageError
 from ..core.records import IndexReport, SearchHit
 from ..locations import sample_catalogue
@@ -39,10 +41,8 @@ RELATED_K = 10  # the contract's default for `autosimnet related`
 
 
 def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
-    """Write the related-products CSV of the command-line contract (core.exporting does the format)."""
-    from ..core.exporting import write_related_csv as write
-
-    write(related, path)
+    """Write the related-products CSV of the command-line contract, whole or not at all."""
+    write_text_atomic(path, as_text(exporting.write_related_csv, related))
 
 
 @dataclass
@@ -223,7 +223,8 @@ class MainWindow(QMainWindow):
         session = self.session
         assert session is not None
         self.settings.add_recent_folder(session.folder)
-        self._thumbnails = ThumbnailLoader(self.runner, ThumbnailCache(session.thumbnail_dir), parent=session)
+        self._thumbnails = ThumbnailLoader(self.runner, ThumbnailCache(session.thumbnail_dir),
+                                           ratio=self.devicePixelRatioF(), parent=session)
         self.page.model.set_thumbnails(self._thumbnails)
         self.summary.set_catalogue(session.folder.name, None)
         self._update_actions()

@@ -37,7 +37,7 @@ def _local_path(mime: QMimeData) -> Path | None:
 def _web_url(mime: QMimeData) -> str | None:
     for url in mime.urls():
         if url.scheme() in ("http", "https"):
-            return url.toString()
+            return bytes(url.toEncoded().data()).decode("ascii")  # keep %20 and friends as the server wants
     if mime.hasHtml():
         # Chrome and Firefox put the <img> of a dragged picture in text/html.
         match = _IMG_SRC.search(mime.html())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtGui import QPixmap
 
 from ..core.records import SearchHit
 from .formatting import file_size, percent
@@ -18,7 +20,20 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # absolute Path of the file
 SIMILARITY_ROLE = Qt.ItemDataRole.UserRole + 3  # float 0..1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 4  # "loading", "ready" or "failed" (the thumbnail)
 
+CARD_ROLE = Qt.ItemDataRole.UserRole + 5  # a Card: all the delegate paints, in one call
+
 FETCH_BATCH = 60  # rows handed to the view at a time: a huge duplicate list stays cheap to show
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one result card shows."""
+
+    path: str  # relative, '/' separators
+    name: str
+    similarity: float
+    pixmap: QPixmap | None
+    state: str  # "loading", "ready" or "failed"
 
 
 class ResultsModel(QAbstractListModel):
@@ -109,6 +124,10 @@ class ResultsModel(QAbstractListModel):
             return None
         hit = self._hits[index.row()]
         path = self._folder / hit.path
+        if role == CARD_ROLE:
+            pixmap = self._thumbnails.pixmap(path) if self._thumbnails else None
+            return Card(hit.path, Path(hit.path).name, hit.similarity, pixmap,
+                        "ready" if pixmap is not None else self._state(path))
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(hit.path).name
         if role == Qt.ItemDataRole.DecorationRole:
@@ -164,7 +183,7 @@ class ResultsModel(QAbstractListModel):
         row = self._rows.get(key)
         if row is not None and row < self._shown:
             index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, STATE_ROLE,
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, STATE_ROLE, CARD_ROLE,
                                                  Qt.ItemDataRole.ToolTipRole])
 
 

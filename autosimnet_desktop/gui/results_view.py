@@ -2,102 +2,107 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, \
     QWidget
 
 from .formatting import percent
-from .results_model import SIMILARITY_ROLE, STATE_ROLE
+from .results_model import CARD_ROLE, Card
+from .thumbnails import TILE, make_tile
 
-THUMB = 160  # logical pixels of the square thumbnail area
+THUMB = TILE  # logical pixels of the square thumbnail tile
 PAD = 8
 
 
+def card_size(metrics: QFontMetrics) -> QSize:
+    """Thumbnail, padding and one line of text."""
+    return QSize(THUMB + 2 * PAD, THUMB + 2 * PAD + metrics.height() + 6)
+
+
+def paint_badge(painter: QPainter, x: int, y: int, similarity: float, font: QFont, palette: QPalette) -> None:
+    """The similarity as a pill in the tile's top-left corner."""
+    text = percent(similarity)
+    bold = QFont(font)
+    bold.setBold(True)
+    painter.setFont(bold)
+    metrics = painter.fontMetrics()
+    badge = QRectF(x + 6, y + 6, metrics.horizontalAdvance(text) + 14, metrics.height() + 4)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+    painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+    painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def placeholder_tile(text: str, font: QFont, ratio: float) -> QPixmap:
+    """The tile shown while a thumbnail loads ('…') or when it cannot be made."""
+    tile = make_tile(None, ratio)
+    painter = QPainter(tile)
+    painter.setPen(QColor(150, 150, 150))
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, THUMB, THUMB), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return QPixmap.fromImage(tile)
+
+
 class ResultDelegate(QStyledItemDelegate):
-    """Paints one result card: rounded thumbnail, a similarity badge and the file name."""
+    """Paints one result card: the thumbnail tile, its similarity badge and the file name.
+
+    The tile is drawn on a pool thread (ThumbnailLoader), so a repaint is a handful of Qt calls per card
+    and stays smooth while indexing threads compete for the Python interpreter.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._placeholders: dict[tuple[str, float], QPixmap] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Every card has the same size (the view uses uniform item sizes)."""
-        line = option.fontMetrics.height()
-        return QSize(THUMB + 2 * PAD, THUMB + 2 * PAD + line + 6)
+        return card_size(option.fontMetrics)
+
+    def clear_cache(self) -> None:
+        """Forget drawn placeholder tiles (palette or screen changed)."""
+        self._placeholders.clear()
+
+    def _placeholder(self, state: str, font: QFont, ratio: float) -> QPixmap:
+        key = (state, ratio)
+        if key not in self._placeholders:
+            self._placeholders[key] = placeholder_tile("Can't show\nthis file" if state == "failed" else "…",
+                                                       font, ratio)
+        return self._placeholders[key]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
-        """Draw the card for `index` inside option.rect."""
+        """Draw the card for `index` inside option.rect: a few Qt calls, the tile itself was drawn off-thread."""
+        card = index.data(CARD_ROLE)
+        if not isinstance(card, Card):
+            return
+        palette = option.palette
+        rect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        palette = option.palette
-        card = QRectF(option.rect).adjusted(2, 2, -2, -2)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        if selected:
-            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
-            fill.setAlpha(60)
-            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-            painter.setBrush(fill)
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase if hovered else QPalette.ColorRole.Base))
-        painter.drawRoundedRect(card, 8, 8)
-
-        area = QRect(option.rect.x() + PAD, option.rect.y() + PAD, THUMB, THUMB)
-        self._paint_thumbnail(painter, area, index, palette)
-        painter.save()
-        self._paint_badge(painter, area, index.data(SIMILARITY_ROLE) or 0.0, palette)
-        painter.restore()
-
-        text_rect = QRect(option.rect.x() + PAD, area.bottom() + 4, THUMB, option.fontMetrics.height() + 2)
-        name = option.fontMetrics.elidedText(str(index.data() or ""), Qt.TextElideMode.ElideMiddle, THUMB)
+        if selected or option.state & QStyle.StateFlag.State_MouseOver:
+            if selected:
+                fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+                fill.setAlpha(60)
+                painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+                painter.setBrush(fill)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -2), 8, 8)
+        tile = card.pixmap or self._placeholder(card.state, option.font, painter.device().devicePixelRatioF())
+        x, y = rect.x() + PAD, rect.y() + PAD
+        painter.drawPixmap(x, y, tile)
+        paint_badge(painter, x, y, card.similarity, option.font, palette)
+        painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
-        if option.state & QStyle.StateFlag.State_HasFocus and selected:
-            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(card.adjusted(1, 1, -1, -1), 7, 7)
+        painter.drawText(QRect(x, y + THUMB + 4, THUMB, option.fontMetrics.height() + 2),
+                         Qt.AlignmentFlag.AlignCenter,
+                         option.fontMetrics.elidedText(card.name, Qt.TextElideMode.ElideMiddle, THUMB))
         painter.restore()
-
-    @staticmethod
-    def _paint_thumbnail(painter: QPainter, area: QRect, index: QModelIndex | QPersistentModelIndex,
-                         palette: QPalette) -> None:
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-        clip = QPainterPath()
-        clip.addRoundedRect(QRectF(area), 6, 6)
-        painter.save()
-        painter.setClipPath(clip)
-        # Product photos are shot on white: a white tile keeps letterboxed ones looking natural.
-        painter.fillRect(area, QColor("white"))
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-            size = pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(area.center())
-            painter.drawPixmap(target, pixmap)
-        else:
-            failed = index.data(STATE_ROLE) == "failed"
-            painter.setPen(QColor(150, 150, 150))
-            font = QFont(painter.font())
-            font.setPointSizeF(font.pointSizeF() * 0.9)
-            painter.setFont(font)
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "Can't show\nthis file" if failed else "…")
-        painter.restore()
-        painter.setPen(QColor(0, 0, 0, 30))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(QRectF(area).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-
-    @staticmethod
-    def _paint_badge(painter: QPainter, area: QRect, similarity: float, palette: QPalette) -> None:
-        text = percent(similarity)
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        badge = QRectF(area.x() + 6, area.y() + 6, metrics.horizontalAdvance(text) + 14, metrics.height() + 4)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
-        painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
-        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class ResultsView(QListView):
@@ -124,10 +129,32 @@ class ResultsView(QListView):
         self.doubleClicked.connect(self.open_requested)
         self._placeholder = ""
 
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # QResizeEvent
+        """Spread the columns over the full width instead of leaving a ragged gap on the right."""
+        super().resizeEvent(event)
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        hint = card_size(self.fontMetrics())
+        width = self.viewport().width() - 2 * self.spacing()
+        columns = max(1, width // (hint.width() + self.spacing()))
+        cell = QSize(max(hint.width(), width // columns), hint.height() + self.spacing())
+        if cell != self.gridSize():
+            self.setGridSize(cell)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Redraw cached tiles in the new colours when the system palette (light/dark) changes."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            delegate = self.itemDelegate()
+            if isinstance(delegate, ResultDelegate):
+                delegate.clear_cache()
+        super().changeEvent(event)
+
     def set_placeholder(self, text: str) -> None:
         """The hint shown in the empty grid ('' for none)."""
-        self._placeholder = text
-        self.viewport().update()
+        if text != self._placeholder:  # a repaint of the whole grid is not free while indexing runs
+            self._placeholder = text
+            self.viewport().update()
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # QKeyEvent
         """Enter opens the current result, like a double-click."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from ..core.records import Progress
 from .formatting import plural, progress_text
@@ -18,6 +19,43 @@ STARTING = {"index": "Looking for photos…", "related": "Finding related produc
             "duplicates": "Looking for duplicates…"}
 
 
+class SlimProgressBar(QWidget):
+    """A thin progress bar that only schedules repaints.
+
+    QProgressBar.setValue repaints synchronously, which at ten updates a second drags a repaint of the
+    whole window into every progress message while indexing runs.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fraction: float | None = None  # None: busy, amount unknown
+        self.setFixedSize(220, 8)
+
+    def set_fraction(self, fraction: float | None) -> None:
+        """0..1, or None for 'working, amount unknown'."""
+        if fraction != self.fraction:
+            self.fraction = fraction
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A rounded track with the done part in the highlight colour (striped while the amount is unknown)."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = QRectF(self.rect())
+        radius = track.height() / 2
+        painter.setBrush(self.palette().color(QPalette.ColorRole.Mid))
+        painter.drawRoundedRect(track, radius, radius)
+        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        if self.fraction is None:
+            painter.setBrush(QBrush(highlight, Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(track, radius, radius)
+        elif self.fraction > 0:
+            painter.setBrush(highlight)
+            painter.drawRoundedRect(QRectF(0, 0, max(track.height(), track.width() * self.fraction),
+                                           track.height()), radius, radius)
+
+
 class JobProgress(QWidget):
     """A progress bar with a readable line and a Cancel button; hidden when no job runs."""
 
@@ -26,10 +64,7 @@ class JobProgress(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel(self)
-        self.bar = QProgressBar(self)
-        self.bar.setTextVisible(False)
-        self.bar.setFixedWidth(220)
-        self.bar.setMaximumHeight(14)
+        self.bar = SlimProgressBar(self)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Stop now; everything finished so far is kept")
         self.cancel_button.clicked.connect(self._cancel)
@@ -46,7 +81,7 @@ class JobProgress(QWidget):
         """Show an indeterminate bar for a job that just started."""
         self._kind = kind
         self.label.setText(STARTING.get(kind, "Working…"))
-        self.bar.setRange(0, 0)
+        self.bar.set_fraction(None)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
         self.show()
@@ -55,11 +90,8 @@ class JobProgress(QWidget):
         """Show where the job stands."""
         verb, noun = JOB_WORDS.get(self._kind, ("Working on", "item"))
         self.label.setText(progress_text(progress, verb, noun))
-        if progress.total > 0 and progress.stage != "scanning":
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(round(progress.fraction * 1000))
-        else:
-            self.bar.setRange(0, 0)
+        known = progress.total > 0 and progress.stage not in ("scanning", "saving")
+        self.bar.set_fraction(progress.fraction if known else None)
 
     def finish(self) -> None:
         """Hide: the job is over."""

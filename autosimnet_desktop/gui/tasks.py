@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,6 +24,20 @@ Callback = Callable[[Any], None]
 PRIORITY_QUERY = 10
 PRIORITY_JOB = 5
 PRIORITY_THUMBNAIL = 0
+
+
+def lower_thread_priority() -> None:
+    """Make the calling pool thread (and threads it starts) yield the CPU to the GUI thread.
+
+    Long jobs run at a lower priority so that, on a busy 2-core laptop, the window still gets the
+    processor the moment it needs it. On Linux the nice value is per thread and inherited by the
+    decoding threads the indexer starts; it cannot be raised back without privileges, so the pool
+    thread keeps it until it expires (an idle pool thread ends after 30 s).
+    """
+    QThread.currentThread().setPriority(QThread.Priority.LowPriority)  # Windows and macOS
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def make_pool() -> QThreadPool:
@@ -130,7 +148,12 @@ class TaskRunner(QObject):
                 self._delivered.emit(_Delivery(on_progress, progress, owner), None)
 
         context = TaskContext(emit, handle.cancel_token, interval)
-        return self._start(lambda: fn(context), handle, on_result, on_error, owner, priority)
+
+        def run() -> Any:
+            lower_thread_priority()
+            return fn(context)
+
+        return self._start(run, handle, on_result, on_error, owner, priority)
 
     def _start(self, call: Callable[[], Any], handle: TaskHandle, on_result: Callback | None,
                on_error: Callback | None, owner: QObject | None, priority: int) -> TaskHandle:

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from ..core.imaging import open_image
 from .tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 THUMBNAIL_SIZE = 256  # pixels on the long side: sharp in a 160-point cell up to 1.5x display scaling
+TILE = 160  # logical pixels of the square tile a result card shows
+TILE_MARGIN = 6  # keeps full-bleed photos off the tile's rounded edge and the similarity badge
 _DIMS_KEY = "autosimnet-source-size"
 
 
@@ -52,6 +54,32 @@ def decode_preview(source: str | os.PathLike[str] | bytes, size: int) -> tuple[Q
     """Decode an image file or bytes (safely, EXIF-rotated) to a QImage at most `size` pixels wide/high."""
     img, width, height = _decode(source, size)
     return qimage_from_pil(img), width, height
+
+
+def make_tile(image: QImage | None, ratio: float, size: int = TILE) -> QImage:
+    """A white rounded tile with `image` fitted inside: drawn on a pool thread, so painting a card is one blit.
+
+    Product photos are shot on white, so a white tile keeps letterboxed ones looking natural.
+    """
+    px = max(1, round(size * ratio))
+    tile = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.setDevicePixelRatio(ratio)
+    tile.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(tile)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    area = QRectF(0, 0, size, size)
+    painter.setPen(QColor(0, 0, 0, 30))
+    painter.setBrush(QColor("white"))
+    painter.drawRoundedRect(area.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+    if image is not None and not image.isNull():
+        inner = size - 2 * TILE_MARGIN
+        fitted = image.size().scaled(QSize(inner, inner), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRectF(0, 0, fitted.width(), fitted.height())
+        target.moveCenter(area.center())
+        painter.drawImage(target, image)
+    painter.end()
+    return tile
 
 
 class ThumbnailCache:
@@ -103,15 +131,16 @@ class ThumbnailCache:
 
 
 class ThumbnailLoader(QObject):
-    """Hands out QPixmaps for files; missing ones are decoded in the pool and announced by `ready`."""
+    """Hands out tile QPixmaps for files; missing ones are made in the pool and announced by `ready`."""
 
     ready = Signal(str)  # absolute path whose thumbnail (or failure) is now known
 
-    def __init__(self, runner: TaskRunner, cache: ThumbnailCache, memory_items: int = 800,
+    def __init__(self, runner: TaskRunner, cache: ThumbnailCache, ratio: float = 1.0, memory_items: int = 800,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
         self._cache = cache
+        self._ratio = ratio
         self._limit = memory_items
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._info: dict[str, Thumbnail] = {}
@@ -127,10 +156,15 @@ class ThumbnailLoader(QObject):
             return pixmap
         if key not in self._pending and key not in self._failed:
             self._pending.add(key)
-            self._runner.submit(self._cache.load, Path(key), owner=self, priority=PRIORITY_THUMBNAIL,
+            self._runner.submit(self._make, Path(key), owner=self, priority=PRIORITY_THUMBNAIL,
                                 on_result=lambda thumb, k=key: self._loaded(k, thumb),
                                 on_error=lambda exc, k=key: self._not_loaded(k, exc))
         return None
+
+    def _make(self, path: Path) -> Thumbnail:
+        """On a pool thread: load (or decode and cache) the thumbnail and draw its tile."""
+        thumb = self._cache.load(path)
+        return Thumbnail(make_tile(thumb.image, self._ratio), thumb.file_size, thumb.width, thumb.height)
 
     def failure(self, path: Path) -> str | None:
         """Why this file's thumbnail could not be made, if it could not."""

@@ -1,0 +1,111 @@
+"""The task runner: results and errors come back on the GUI thread; jobs report progress and cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QThread
+
+from autosimnet_desktop.core.records import Progress
+from autosimnet_desktop.gui.tasks import TaskContext, TaskRunner, make_pool
+
+
+@pytest.fixture()
+def runner(qtbot):  # noqa: ANN001, ANN201 - pytest fixture
+    runner = TaskRunner(make_pool())
+    yield runner
+    runner.wait(5000)
+
+
+def test_result_is_delivered_on_the_gui_thread(qtbot, runner: TaskRunner) -> None:
+    seen: list[tuple[object, bool, bool]] = []
+    worker_threads: list[bool] = []
+
+    def work(x: int) -> int:
+        worker_threads.append(threading.current_thread() is threading.main_thread())
+        return x * 2
+
+    runner.submit(work, 21, on_result=lambda v: seen.append((v, QThread.currentThread() is qtbot_thread(),
+                                                              runner.busy)))
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen == [(42, True, False)]
+    assert worker_threads == [False]  # the function itself ran in the pool
+
+
+def qtbot_thread() -> QThread:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance().thread()
+
+
+def test_error_is_delivered_instead_of_a_result(qtbot, runner: TaskRunner) -> None:
+    results: list[object] = []
+    errors: list[Exception] = []
+    runner.submit(lambda: 1 / 0, on_result=results.append, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert results == [] and isinstance(errors[0], ZeroDivisionError)
+
+
+def test_an_error_nobody_handles_is_announced(qtbot, runner: TaskRunner) -> None:
+    with qtbot.waitSignal(runner.unhandled_error, timeout=5000) as blocker:
+        runner.submit(lambda: [][1])
+    assert isinstance(blocker.args[0], IndexError)
+
+
+def test_nothing_is_delivered_to_a_deleted_owner(qtbot, runner: TaskRunner) -> None:
+    owner = QObject()
+    seen: list[object] = []
+    gate = threading.Event()
+    runner.submit(gate.wait, 5, owner=owner, on_result=seen.append)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _valid(owner))
+    gate.set()
+    runner.wait(5000)
+    qtbot.wait(50)
+    assert seen == []
+
+
+def _valid(obj: QObject) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
+
+
+def test_job_progress_is_throttled_and_cancel_reaches_the_job(qtbot, runner: TaskRunner) -> None:
+    progress: list[Progress] = []
+    outcome: list[str] = []
+    started = threading.Event()
+
+    def job(ctx: TaskContext) -> str:
+        for done in range(1, 10_001):
+            ctx.report(Progress(done, 10_000))
+            started.set()
+            if ctx.cancel.cancelled:
+                return f"stopped at {done}"
+            if done > 5000:
+                time.sleep(0.0005)
+        return "finished"
+
+    handle = runner.submit_job(job, on_result=outcome.append, on_progress=progress.append, interval=0.05)
+    assert started.wait(5)
+    qtbot.waitUntil(lambda: bool(progress))
+    handle.cancel()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=10_000)
+    assert outcome[0].startswith("stopped at")
+    assert handle.finished and not runner.busy
+    assert 1 <= len(progress) < 200  # 10 Hz at most, not one message per item
+    assert [p.done for p in progress] == sorted(p.done for p in progress)
+
+
+def test_the_last_step_of_a_job_is_always_reported(qtbot, runner: TaskRunner) -> None:
+    progress: list[Progress] = []
+
+    def job(ctx: TaskContext) -> None:
+        for done in range(1, 4):
+            ctx.report(Progress(done, 3))
+
+    runner.submit_job(job, on_progress=progress.append, interval=60)
+    qtbot.waitUntil(lambda: any(p.done == 3 for p in progress))
+    assert [p.done for p in progress] == [1, 3]
