@@ -16,7 +16,7 @@ from autosimnet_desktop.core.catalogue import Catalogue, load_encoder
 from autosimnet_desktop.core.encoder import Encoder
 from autosimnet_desktop.core.imaging import ImageError
 from autosimnet_desktop.core.indexer import IndexSettings
-from autosimnet_desktop.core.records import CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
+from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
@@ -362,3 +362,31 @@ def test_real_product_photos_find_themselves(tmp_path: Path, encoder: Encoder) -
     assert report.new == len(files) and report.unreadable == 0
     for f in files[:20]:
         assert catalogue.query(folder / f.name, k=1)[0].path == f.name
+
+
+def test_one_indexer_at_a_time_and_a_second_catalogue_picks_up_its_work(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 24)
+    first, second = Catalogue(folder, encoder, settings=SMALL_BATCHES), Catalogue(folder, encoder)
+    started, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def slow(p: Progress) -> None:
+        if p.stage == "indexing":
+            started.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=lambda: outcome.append(first.index(progress=slow)))
+    worker.start()
+    assert started.wait(10)
+    try:
+        with pytest.raises(BusyError):
+            first.index()  # same object, another thread
+        with pytest.raises(BusyError, match="another program"):
+            second.index()  # another catalogue object (or process) on the same folder
+    finally:
+        release.set()
+        worker.join()
+    assert outcome[0].new == 24  # type: ignore[attr-defined]
+    report = second.index()  # it reloads the index the first one saved instead of overwriting it
+    assert report.unchanged == 24 and second.count() == 24

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..locations import resolve_model
-from .datadirs import absolute_folder, catalogue_data_dir
+from .datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
 from .encoder import Encoder, ModelInfo
 from .imaging import load_for_model
 from .indexer import IndexSettings, Indexer
@@ -38,10 +38,11 @@ from .records import (
 from .scanner import os_error_reason
 from .search import Searcher, estimate_scale, sample_labels
 from .store import PENDING, Store
-from .vector_index import VectorIndex
+from .vector_index import VectorIndex, file_signature
 
 STORE_FILE = "catalogue.sqlite3"
 INDEX_FILE = "vectors.hnsw"
+LOCK_FILE = "index.lock"
 
 
 @dataclass(frozen=True)
@@ -176,24 +177,36 @@ class Catalogue:
         if not self._run_lock.acquire(blocking=False):
             raise BusyError(f"{self.folder} is already being indexed")
         try:
-            if self._closing.is_set():
-                raise BusyError("the catalogue is closing")
-            check_folder(self.folder)
-            rebuild = self._prepare_model()
-            indexer = Indexer(self.folder, self.store, self.vector_index, self.index_path, self.encoder,
-                              self.settings)
-            indexer.on_checkpoint = self._save_scale
-            missing, self._missing = self._missing, set()
-            if missing:
-                self.store.begin()
-                self.store.set_status(missing, PENDING)
-            report = indexer.run(progress, _RunToken(cancel, self._closing), rebuild_reason=rebuild)
-            notes = [n for n in (rebuild, self._note) if n]
-            report.message = "; ".join(notes)
-            self._note = ""
-            return report
+            with exclusive_lock(self.data_dir / LOCK_FILE) as locked:
+                if not locked:
+                    raise BusyError(f"another program is indexing {self.folder}; try again when it has finished")
+                return self._index(progress, cancel)
         finally:
             self._run_lock.release()
+
+    def _index(self, progress: ProgressCallback | None, cancel: CancelToken | None) -> IndexReport:
+        """index() once both the thread lock and the inter-process lock are held."""
+        if self._closing.is_set():
+            raise BusyError("the catalogue is closing")
+        check_folder(self.folder)
+        if file_signature(self.index_path) != self.vector_index.saved_as:
+            # Another process indexed this folder since we loaded: start from its work, not ours.
+            self._stale, self._missing = "", set()
+            self.vector_index.clear()
+            self._load_index()
+        rebuild = self._prepare_model()
+        indexer = Indexer(self.folder, self.store, self.vector_index, self.index_path, self.encoder,
+                          self.settings)
+        indexer.on_checkpoint = self._save_scale
+        missing, self._missing = self._missing, set()
+        if missing:
+            self.store.begin()
+            self.store.set_status(missing, PENDING)
+        report = indexer.run(progress, _RunToken(cancel, self._closing), rebuild_reason=rebuild)
+        notes = [n for n in (rebuild, self._note) if n]
+        report.message = "; ".join(notes)
+        self._note = ""
+        return report
 
     def _prepare_model(self) -> str:
         """Record the model in a fresh store, or start a rebuild if the store was built by another one."""

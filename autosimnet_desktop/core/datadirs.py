@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -45,3 +47,26 @@ def thumbnail_cache_dir(folder: str | os.PathLike[str], override: str | os.PathL
     root = _root(override)
     base = root if root is not None else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     return base / "thumbnails" / folder_key(folder)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[bool]:
+    """Hold an exclusive, non-blocking lock on `path` between processes; yields False if another holds it.
+
+    The operating system drops the lock when its process dies, so a crash never leaves a stale lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True  # released when the handle closes

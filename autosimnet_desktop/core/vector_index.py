@@ -78,6 +78,15 @@ def fsync_replace(tmp: Path, final: Path) -> None:
             os.close(fd)
 
 
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of a file, or None if it is missing: tells whether another process replaced it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class VectorIndex:
     """An L2 HNSW index of float32 vectors labelled by store row ids."""
 
@@ -86,6 +95,7 @@ class VectorIndex:
         self._lock = ReadWriteLock()
         self._live: set[int] = set()
         self._index = self._new(MIN_CAPACITY)
+        self.saved_as: tuple[int, int, int] | None = None  # file_signature() of the file last loaded or saved
 
     def _new(self, capacity: int) -> hnswlib.Index:
         """An empty hnswlib index whose deleted slots can be reused."""
@@ -116,6 +126,7 @@ class VectorIndex:
         with self._lock.write():
             self._index = index
             self._live = present & expected
+        self.saved_as = file_signature(path)
         return expected - present
 
     def save(self, path: Path) -> None:
@@ -130,6 +141,7 @@ class VectorIndex:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"could not write the vector index to {path.parent} (disk full?)")
         fsync_replace(tmp, path)
+        self.saved_as = file_signature(path)
 
     def clear(self, dim: int | None = None) -> None:
         """Drop every vector (and change the dimension if given)."""
