@@ -46,10 +46,11 @@ def launch_command() -> list[str]:
     """The command that starts this app: the frozen executable, the installed script or `python -m`."""
     if getattr(sys, "frozen", False):
         return [str(Path(sys.executable).resolve())]
+    # Not resolved: a virtual environment's python is a symlink to a base interpreter without our packages.
     script = shutil.which("autosimnet-desktop")
     if script:
-        return [str(Path(script).resolve())]
-    return [str(Path(sys.executable).resolve()), "-m", "autosimnet_desktop.launcher"]
+        return [os.path.abspath(script)]
+    return [os.path.abspath(sys.executable), "-m", "autosimnet_desktop.launcher"]
 
 
 def quote_exec_arg(arg: str) -> str:

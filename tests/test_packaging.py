@@ -253,3 +253,12 @@ def test_build_script_rejects_native_machine_code(tmp_path: Path, flags: list[st
     result = subprocess.run(["bash", str(ROOT / "scripts" / "build_app.sh"), "--check-portable", str(lib)],
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode == 0) == portable, result.stdout + result.stderr
+
+
+def test_a_development_install_keeps_its_virtual_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.symlink_to(sys.executable)  # like a venv: a link to the base interpreter
+    monkeypatch.setattr(sys, "executable", str(venv_python))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no autosimnet-desktop script on PATH
+    assert desktop_entry.launch_command() == [str(venv_python), "-m", "autosimnet_desktop.launcher"]
