@@ -29,6 +29,7 @@ class ProductConfig:
     colour: str = "learned"          # "none", "fixed" (histogram only) or "learned" (histogram + projection)
     colour_bins: int = 64            # colour prototypes of the soft histogram
     colour_pool: int = 2             # the histogram is taken at 64 / colour_pool pixels a side
+    colour_attention: bool = False   # weight pixels by a product map learned from the (grayscale) CNN features
     colour_dim: int = 64             # colour segment size ("fixed": = colour_bins)
     colour_weight: float = 0.35      # default weight w0 of the colour segment in the stored embedding
     mask_threshold: float = 0.08     # 1 - min(R,G,B) above this is "product", below is white background
@@ -86,9 +87,20 @@ class ShapeNet(nn.Module):
         self.project = nn.Linear(pooled, cfg.shape_dim)
         self.register_buffer("luma", torch.tensor(LUMA).view(1, 3, 1, 1))
 
-    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+    def split_at(self, stage: int) -> int:
+        """Index into `features` just after stage `stage` (0-based): 3 modules per conv."""
+        return sum(3 * (1 + extra) for extra in self.cfg.extra_convs[:stage + 1])
+
+    def forward(self, rgb: torch.Tensor, tap: int | None = None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The shape vector (before normalisation); with `tap`, also the feature map after that stage."""
         x = (rgb * self.luma).sum(1, keepdim=True) if self.cfg.shape_input == "gray" else rgb
-        f = self.features(1.0 - x)
+        if tap is None:
+            return self._head(self.features(1.0 - x))
+        k = self.split_at(tap)
+        early = self.features[:k](1.0 - x)
+        return self._head(self.features[k:](early)), early
+
+    def _head(self, f: torch.Tensor) -> torch.Tensor:
         if self.cfg.pooling == "avg":
             v = f.mean((2, 3))
         elif self.cfg.pooling == "max":
@@ -117,16 +129,18 @@ class ColourHistogram(nn.Module):
         self.prototypes = nn.Parameter(prototypes.clone().float(), requires_grad=learn)
         self.log_sigma = nn.Parameter(torch.tensor(math.log(0.12)), requires_grad=learn)
 
-    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+    def forward(self, rgb: torch.Tensor, attention: torch.Tensor | None = None) -> torch.Tensor:
         x = F.avg_pool2d(rgb, self.cfg.colour_pool)  # colour needs little resolution; this sets the cost
         non_white = 1.0 - x.amin(1, keepdim=True)
         mask = torch.sigmoid(self.cfg.mask_sharpness * (non_white - self.cfg.mask_threshold)) + self.cfg.background_weight
         pixels = torch.flatten(x, 2).transpose(1, 2)  # N x P x 3: softmax over the last axis is fast in onnxruntime
+        if attention is not None:  # N x 1 x h x w in 0..1 at the histogram's resolution
+            mask = mask * attention
         weights = torch.flatten(mask, 2)              # N x 1 x P
         c = self.prototypes                            # K x 3
         d2 = (pixels * pixels).sum(2, keepdim=True) - 2.0 * pixels @ c.t() + (c * c).sum(1)
         member = torch.softmax(-d2 / (2.0 * torch.exp(self.log_sigma) ** 2), dim=2)
-        hist = (weights @ member).squeeze(1) / weights.sum(2)
+        hist = (weights @ member).squeeze(1) / (weights.sum(2) + 1e-6)
         return torch.sqrt(hist + 1e-6)  # Hellinger: Euclidean distance of sqrt-histograms
 
 
@@ -151,13 +165,25 @@ class ProductEncoder(nn.Module):
         if cfg.colour != "none":
             self.colour_hist = ColourHistogram(cfg, prototypes)
             self.colour_project = nn.Linear(cfg.colour_bins, cfg.colour_dim) if cfg.colour == "learned" else nn.Identity()
+            if cfg.colour_attention:
+                # the feature map whose side matches the histogram's: 64 / colour_pool = 64 / 2^(stage + 1)
+                self.tap = int(math.log2(cfg.colour_pool)) - 1
+                self.attend = nn.Conv2d(cfg.widths[self.tap], 1, 1)
+                nn.init.normal_(self.attend.weight, std=0.01)
+                nn.init.constant_(self.attend.bias, 2.0)  # start close to "every foreground pixel counts"
 
     def segments(self, rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Unit-length shape and colour segments (colour None without a colour branch)."""
-        s = F.normalize(self.shape(rgb), dim=1)
-        if self.cfg.colour == "none":
+        if self.cfg.colour != "none" and self.cfg.colour_attention:
+            shape, early = self.shape(rgb, tap=self.tap)
+            hist = self.colour_hist(rgb, torch.sigmoid(self.attend(early)))
+        else:
+            shape = self.shape(rgb)
+            hist = self.colour_hist(rgb) if self.cfg.colour != "none" else None
+        s = F.normalize(shape, dim=1)
+        if hist is None:
             return s, None
-        return s, F.normalize(self.colour_project(self.colour_hist(rgb)), dim=1)
+        return s, F.normalize(self.colour_project(hist), dim=1)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         s, c = self.segments(image)

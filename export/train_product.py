@@ -430,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--colour", choices=["none", "fixed", "learned"], default=ProductConfig.colour)
     p.add_argument("--colour-bins", type=int, default=ProductConfig.colour_bins)
     p.add_argument("--colour-pool", type=int, default=ProductConfig.colour_pool)
+    p.add_argument("--colour-attention", action="store_true", help="weight colour pixels by a learned product map")
     p.add_argument("--extra-convs", default=",".join(map(str, ProductConfig.extra_convs)))
     p.add_argument("--shape-dim", type=int, default=ProductConfig.shape_dim)
     p.add_argument("--seed", type=int, default=0)
@@ -440,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     colour = a.colour
     model = ProductConfig(shape_input=a.shape_input, pooling=a.pooling, colour=colour, colour_bins=a.colour_bins,
-                          colour_pool=a.colour_pool, shape_dim=a.shape_dim,
+                          colour_pool=a.colour_pool, colour_attention=a.colour_attention, shape_dim=a.shape_dim,
                           colour_dim=a.colour_bins if colour == "fixed" else ProductConfig.colour_dim,
                           extra_convs=tuple(int(v) for v in a.extra_convs.split(",")))
     if model.embedding_dim > 256:

@@ -168,7 +168,8 @@ def product_run(tmp_path_factory: pytest.TempPathFactory, tiny_data: tuple[Path,
     """Two real epochs of multi-task training on the tiny data, with a small network."""
     fm, shop = tiny_data
     out = tmp_path_factory.mktemp("product-run")
-    model = ProductConfig(widths=(8, 16, 16, 32), shape_dim=32, colour_bins=16, colour_dim=16)
+    model = ProductConfig(widths=(8, 16, 16, 32), shape_dim=32, colour_bins=16, colour_dim=16, colour_pool=4,
+                          colour_attention=True)
     cfg = ProductTrainConfig(model=model, fashion_mnist=str(fm), folder=str(shop), epochs=2, batch_size=16,
                              cache=str(out / "cache"), threads=2)
     summary = train(cfg, out, log=lambda s: None)
