@@ -20,7 +20,8 @@ GUI_USAGE = """window arguments (passed on to the app):
   FOLDER          open this catalogue folder
   --query IMAGE   find the products most similar to IMAGE
   IMAGE           a single image file instead of a folder means --query IMAGE
-                  (what "Open with AutoSimNet" and dropping a photo on the program do)"""
+                  (what "Open with AutoSimNet" and dropping a photo on the program do)
+  --model NAME|PATH, --data-dir DIR   see the window's own options"""
 
 
 def build_parser() -> argparse.ArgumentParser:
