@@ -277,12 +277,12 @@ class Catalogue:
 
     def related(self, k: int = 10, progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None) -> dict[str, list[SearchHit]]:
-        """For every item, its k most similar other items, best first (the 'related products' export)."""
+        """For every item, its k most similar other items, best first (raises Cancelled if cancelled)."""
         return self.searcher.related(k, progress, cancel, threads=self.workers)
 
     def duplicates(self, min_similarity: float = 0.95, progress: ProgressCallback | None = None,
                    cancel: CancelToken | None = None) -> list[list[SearchHit]]:
-        """Groups of near-identical items (similarity >= min_similarity), biggest first."""
+        """Groups of near-identical items (similarity >= min_similarity), biggest first; Cancelled if cancelled."""
         return self.searcher.duplicates(min_similarity, progress, cancel, threads=self.workers)
 
     # -- state --------------------------------------------------------------------------------------

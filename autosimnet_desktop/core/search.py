@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -72,10 +72,10 @@ class Searcher:
         self.scale = scale
 
     def hits(self, labels: np.ndarray, distances: np.ndarray, k: int, exclude: int | None = None,
-             scale: float | None = None) -> list[SearchHit]:
+             scale: float | None = None, names: dict[int, str] | None = None) -> list[SearchHit]:
         """SearchHits for one knn row, skipping `exclude` and labels without a path (removed meanwhile)."""
         scale = self.scale() if scale is None else scale
-        names = self.paths([int(x) for x in labels])
+        names = self.paths([int(x) for x in labels]) if names is None else names
         out: list[SearchHit] = []
         for label, distance in zip(labels, distances):
             path = names.get(int(label))
@@ -97,11 +97,15 @@ class Searcher:
     def related(self, k: int, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
                 batch: int = 256, threads: int = 1) -> dict[str, list[SearchHit]]:
         """For every item, its k most similar other items, best first; keyed and ordered by path."""
+        return dict(sorted(self._neighbours(k, progress, cancel, batch, threads)))
+
+    def _neighbours(self, k: int, progress: ProgressCallback | None, cancel: CancelToken | None,
+                    batch: int, threads: int) -> Iterator[tuple[str, list[SearchHit]]]:
+        """(path, its k nearest other items) for every item, a batch of knn queries at a time."""
         labels = self.index.labels()
         names = self.paths(labels)
         scale = self.scale()
         total = len(labels)
-        result: dict[str, list[SearchHit]] = {}
         started = time.perf_counter()
         for start in range(0, total, batch):
             if cancel is not None and cancel.cancelled:
@@ -113,14 +117,13 @@ class Searcher:
                 chunk, vectors = self._surviving(chunk)
             rows = self.index.search(vectors, k + 1 + 4, threads=threads) if chunk else []
             for label, (found, distances) in zip(chunk, rows):
-                result[names[label]] = self.hits(found, distances, k, exclude=label, scale=scale)
+                yield names[label], self.hits(found, distances, k, exclude=label, scale=scale, names=names)
             if progress is not None:
                 done = min(total, start + batch)
                 elapsed = time.perf_counter() - started
                 rate = done / elapsed if elapsed > 0 else 0.0
                 eta = (total - done) / rate if rate > 0 else None
                 progress(Progress(done, total, rate, eta, names.get(chunk[-1], "") if chunk else "", "related"))
-        return dict(sorted(result.items()))
 
     def _surviving(self, labels: list[int]) -> tuple[list[int], np.ndarray]:
         """The labels still in the index and their vectors."""
@@ -143,8 +146,8 @@ class Searcher:
         similarity 1) and those neighbours not already grouped, and so on. Every member is measured from
         its group's leader.
         """
-        related = self.related(neighbours, progress, cancel, threads=threads)
-        close = {path: [h for h in hits if h.similarity >= min_similarity] for path, hits in related.items()}
+        close = {path: [h for h in hits if h.similarity >= min_similarity]
+                 for path, hits in self._neighbours(neighbours, progress, cancel, 256, threads)}
         order = sorted((path for path, hits in close.items() if hits), key=lambda p: (-len(close[p]), p))
         grouped: set[str] = set()
         groups: list[list[SearchHit]] = []

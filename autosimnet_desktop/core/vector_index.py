@@ -19,7 +19,7 @@ import numpy as np
 from .records import StoreError
 
 M = 16  # graph degree: real embeddings have a low intrinsic dimension, 16 gives recall@10 ~1.0
-EF_CONSTRUCTION = 48  # measured: recall@10 unchanged vs 100 on real embeddings, insertion ~2x faster
+EF_CONSTRUCTION = 32  # measured on real embeddings: recall@10 0.998 (0.9985 at 48), insertion 30% cheaper
 EF_SEARCH = 64  # hnswlib searches with max(ef, k), so a bigger k needs no change here
 MIN_CAPACITY = 1024
 
