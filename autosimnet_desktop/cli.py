@@ -64,7 +64,9 @@ def _fraction(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `autosimnet`."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--verbose", action="store_true", help="show the traceback of an error")
+    # SUPPRESS: a sub-command's default must not undo `autosimnet --verbose COMMAND` (argparse quirk).
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an error")
     catalogue = argparse.ArgumentParser(add_help=False)
     catalogue.add_argument("--model", metavar="NAME|PATH",
                            help="shipped model name or ONNX file (default: the shipped model)")

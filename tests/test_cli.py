@@ -118,6 +118,8 @@ def test_other_failures_exit_1_with_one_line_and_traceback_only_when_verbose(
     assert code == 1 and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "index", str(shop), "--model", str(bad_model), "--verbose")
     assert code == 1 and "Traceback" in err and err.strip().splitlines()[-1].startswith("autosimnet: error:")
+    code, _, err = run(capsys, "--verbose", "index", str(shop), "--model", str(bad_model))
+    assert code == 1 and "Traceback" in err
 
 
 def test_hostile_files_through_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
