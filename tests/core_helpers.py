@@ -120,6 +120,9 @@ def add_hostile_files(folder: Path) -> dict[str, str]:
     if hasattr(os, "mkfifo"):
         os.mkfifo(bad / "pipe.jpg")
         expected["bad/pipe.jpg"] = "not a regular file"
+    if os.path.exists("/dev/zero"):
+        os.symlink("/dev/zero", bad / "device.jpg")  # reading it would never end
+        expected["bad/device.jpg"] = "not a regular file"
     if os.name == "posix":
         try:
             (bad / b"latin1-\xe9.jpg".decode("utf-8", "surrogateescape")).write_bytes(jpeg_bytes(601))
