@@ -390,3 +390,18 @@ def test_one_indexer_at_a_time_and_a_second_catalogue_picks_up_its_work(tmp_path
     assert outcome[0].new == 24  # type: ignore[attr-defined]
     report = second.index()  # it reloads the index the first one saved instead of overwriting it
     assert report.unchanged == 24 and second.count() == 24
+
+
+def test_a_moved_catalogue_folder_never_shows_stale_results(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 6)
+    Catalogue(folder, encoder).index()
+    moved = tmp_path / "elsewhere" / "shop"
+    moved.parent.mkdir()
+    folder.rename(moved)
+    with pytest.raises(FolderError):
+        Catalogue(folder, encoder)
+    catalogue = Catalogue(moved, encoder)
+    assert catalogue.count() == 0  # a new place is a new catalogue: nothing points into the old one
+    assert catalogue.index().new == 6
+    assert sorted(catalogue.related(k=1)) == paths
