@@ -205,18 +205,33 @@ class CosineHead(nn.Module):
         return self.scale * unit @ F.normalize(self.weight, dim=1).t()
 
 
+JOINT_WEIGHT = 0.5  # the colour weight at which the joint (articleType x baseColour) head sees the fusion
+
+
 class ProductModel(nn.Module):
-    """Encoder plus the training-only label heads (dropped on export)."""
+    """Encoder plus the training-only label heads (dropped on export).
+
+    Heads on the shape segment: articleType, subCategory, fmnist; on the colour segment: baseColour;
+    'joint' (articleType|baseColour pairs) on the fused embedding, so that neighbours share both.
+    """
 
     def __init__(self, cfg: ProductConfig, heads: dict[str, int], prototypes: torch.Tensor | None = None) -> None:
         super().__init__()
         self.encoder = ProductEncoder(cfg, prototypes)
-        colour_dim = cfg.colour_segment
+        dims = {"baseColour": cfg.colour_segment, "joint": cfg.embedding_dim}
         self.heads = nn.ModuleDict({
-            name: CosineHead(colour_dim if name == "baseColour" else cfg.shape_dim, n)
-            for name, n in heads.items() if name != "baseColour" or cfg.colour == "learned"
+            name: CosineHead(dims.get(name, cfg.shape_dim), n)
+            for name, n in heads.items() if name not in ("baseColour", "joint") or cfg.colour == "learned"
         })
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         s, c = self.encoder.segments(image)
-        return {name: head(c if name == "baseColour" else s) for name, head in self.heads.items()}
+        out = {}
+        for name, head in self.heads.items():
+            if name == "baseColour":
+                out[name] = head(c)
+            elif name == "joint":
+                out[name] = head(torch.cat([math.sqrt(1 - JOINT_WEIGHT) * s, math.sqrt(JOINT_WEIGHT) * c], 1))
+            else:
+                out[name] = head(s)
+        return out

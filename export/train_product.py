@@ -13,6 +13,7 @@ import json
 import math
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -209,6 +210,13 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
         sources.append(f"{Path(cfg.folder).name} training part ({len(p_trn)} train + {len(p_val)} validation, "
                        f"labels {', '.join(h for h in PRODUCT_LABELS if h in cfg.heads)})")
         targets = {}
+        if "joint" in cfg.heads:
+            pairs = [f"{a}|{b}" for a, b in zip(prod["labels"]["articleType"], prod["labels"]["baseColour"])]
+            seen = Counter(np.asarray(pairs)[p_trn])
+            classes["joint"] = sorted(k for k, n in seen.items() if n >= 3)  # a class needs a few examples
+            index = {c: i for i, c in enumerate(classes["joint"])}
+            targets["joint"] = torch.tensor([index.get(v, -100) for v in pairs])
+            heads["joint"] = len(classes["joint"])
         for name in PRODUCT_LABELS:
             if name in cfg.heads and name in prod["labels"]:
                 classes[name] = sorted(set(np.asarray(prod["labels"][name])[p_trn]))
@@ -276,7 +284,7 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
                 idx = p_order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
                 x = _to_float(prod["rgb"][idx])
                 out = model(augment(x, gen) if cfg.augment else x)
-                for name in PRODUCT_LABELS:
+                for name in (*PRODUCT_LABELS, "joint"):
                     if name in out:
                         losses[name] = F.cross_entropy(out[name], targets[name][idx], ignore_index=-100)
             if fm is not None and "fmnist" in heads:
@@ -423,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--heads", default="articleType,subCategory,baseColour,fmnist",
-                   help="comma-separated label heads (default %(default)s)")
+                   help="comma-separated label heads, of articleType, subCategory, baseColour, fmnist and joint "
+                        "(articleType|baseColour pairs on the fused embedding) (default %(default)s)")
     p.add_argument("--colour-weight", default="auto", help="w0 of the colour segment, or 'auto' (validation split)")
     p.add_argument("--shape-input", choices=["gray", "rgb"], default=ProductConfig.shape_input)
     p.add_argument("--pooling", choices=["avg", "max", "avgmax", "flatten"], default=ProductConfig.pooling)

@@ -171,7 +171,8 @@ def product_run(tmp_path_factory: pytest.TempPathFactory, tiny_data: tuple[Path,
     model = ProductConfig(widths=(8, 16, 16, 32), shape_dim=32, colour_bins=16, colour_dim=16, colour_pool=4,
                           colour_attention=True)
     cfg = ProductTrainConfig(model=model, fashion_mnist=str(fm), folder=str(shop), epochs=2, batch_size=16,
-                             cache=str(out / "cache"), threads=2)
+                             cache=str(out / "cache"), threads=2,
+                             heads=("articleType", "subCategory", "baseColour", "fmnist", "joint"))
     summary = train(cfg, out, log=lambda s: None)
     assert summary["epochs_run"] == 2
     return out
@@ -188,7 +189,8 @@ def test_training_uses_only_the_training_part_and_writes_its_summary(product_run
            "validation" in summary["sources"][0]
     assert summary["kind"] == "product" and summary["best_epoch"] in (1, 2)
     assert 0.0 <= summary["config"]["model"]["colour_weight"] <= 1.0
-    assert set(summary["classes"]) == {"articleType", "subCategory", "baseColour", "fmnist"}
+    assert set(summary["classes"]) == {"articleType", "subCategory", "baseColour", "fmnist", "joint"}
+    assert "Shoes|Red" in summary["classes"]["joint"]
     assert (product_run / "best.pt").exists()
 
 
