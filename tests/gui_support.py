@@ -54,10 +54,10 @@ def fake_model() -> ModelInfo:
 class FakeCatalogue:
     """The core Catalogue's API over real files: 8x8 grey thumbnails as embeddings, exact search.
 
-    `gate` (if set) is awaited before each file, so a test controls how far indexing gets.
+    `permits` (if set) is acquired before each file, so a test decides how far indexing gets.
     """
 
-    def __init__(self, folder: Path, gate: threading.Event | None = None, delay: float = 0.0) -> None:
+    def __init__(self, folder: Path, permits: threading.Semaphore | None = None, delay: float = 0.0) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             from autosimnet_desktop.core.records import FolderError
@@ -65,7 +65,7 @@ class FakeCatalogue:
             raise FolderError(f"the folder {self.folder} does not exist")
         self.data_dir = self.folder.parent / ".fake-data"
         self.model = fake_model()
-        self.gate = gate
+        self.permits = permits
         self.delay = delay
         self.closed = False
         self.index_calls = 0
@@ -105,8 +105,8 @@ class FakeCatalogue:
             if cancel is not None and cancel.cancelled:
                 report.cancelled = True
                 break
-            if self.gate is not None:
-                self.gate.wait(10)
+            if self.permits is not None and not self.permits.acquire(timeout=10):
+                raise TimeoutError("the test never let this file through")
             if self.delay:
                 time.sleep(self.delay)
             try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
 
 from ..core.records import CancelToken, Progress
 
@@ -49,22 +49,43 @@ def make_pool() -> QThreadPool:
 
 
 class TaskContext:
-    """Handed to a job function: report progress (throttled) and check for cancellation."""
+    """Handed to a job function: report progress and check for cancellation."""
 
-    def __init__(self, emit: Callable[[Progress], None], cancel: CancelToken, interval: float) -> None:
-        self._emit = emit
+    def __init__(self, report: Callable[[Progress], None], cancel: CancelToken) -> None:
+        self.report = report
         self.cancel = cancel
-        self._interval = interval
-        self._last = 0.0
 
-    def report(self, progress: Progress) -> None:
-        """Forward progress to the GUI at most every `interval` seconds (and always the last step)."""
-        now = time.monotonic()
-        final = progress.total > 0 and progress.done >= progress.total
-        # Core reports once per batch; tiny batches would otherwise flood the GUI event loop.
-        if final or now - self._last >= self._interval:
-            self._last = now
-            self._emit(progress)
+
+class _ProgressRelay:
+    """The latest progress of one job: workers overwrite it, the GUI shows it at most every `interval`.
+
+    At most one delivery is queued at a time, so a job reporting thousands of times a second cannot flood
+    the event loop, and the newest state is never lost (only skipped-over ones are).
+    """
+
+    def __init__(self, callback: Callable[[Progress], None], owner: QObject | None, interval: float) -> None:
+        self.callback = callback
+        self.owner = owner
+        self.interval = interval
+        self.last_shown = 0.0
+        self._lock = threading.Lock()
+        self._latest: Progress | None = None
+        self._queued = False
+
+    def push(self, progress: Progress) -> bool:
+        """Store `progress` (any thread); True when a delivery must be queued for it."""
+        with self._lock:
+            self._latest = progress
+            if self._queued:
+                return False
+            self._queued = True
+            return True
+
+    def take(self) -> Progress | None:
+        """The newest progress, clearing the queued flag (GUI thread)."""
+        with self._lock:
+            latest, self._latest, self._queued = self._latest, None, False
+            return latest
 
 
 @dataclass(frozen=True)
@@ -121,6 +142,7 @@ class TaskRunner(QObject):
 
     unhandled_error = Signal(object)  # an exception no caller asked to handle
     _delivered = Signal(object, object)  # (_Delivery, TaskHandle), emitted from pool threads
+    _progressed = Signal(object)  # a _ProgressRelay with news, emitted from pool threads
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +150,7 @@ class TaskRunner(QObject):
         self._running: set[TaskHandle] = set()
         # The runner lives on the GUI thread, so this cross-thread emit is queued onto it.
         self._delivered.connect(self._dispatch)
+        self._progressed.connect(self._show_progress)
 
     def submit(self, fn: Callable[..., Any], *args: Any, on_result: Callback | None = None,
                on_error: Callback | None = None, owner: QObject | None = None,
@@ -142,12 +165,13 @@ class TaskRunner(QObject):
                    priority: int = PRIORITY_JOB) -> TaskHandle:
         """Run a long job fn(context) that reports progress and honours the handle's cancel token."""
         handle = TaskHandle(CancelToken())
+        relay = _ProgressRelay(on_progress, owner, interval) if on_progress is not None else None
 
-        def emit(progress: Progress) -> None:
-            if on_progress is not None:
-                self._delivered.emit(_Delivery(on_progress, progress, owner), None)
+        def report(progress: Progress) -> None:
+            if relay is not None and relay.push(progress):
+                self._progressed.emit(relay)
 
-        context = TaskContext(emit, handle.cancel_token, interval)
+        context = TaskContext(report, handle.cancel_token)
 
         def run() -> Any:
             lower_thread_priority()
@@ -173,11 +197,22 @@ class TaskRunner(QObject):
         """Block until the pool is idle (used at shutdown and in tests); False on timeout."""
         return self.pool.waitForDone(msecs)
 
+    @Slot(object)
+    def _show_progress(self, relay: _ProgressRelay) -> None:
+        wait = relay.interval - (time.monotonic() - relay.last_shown)
+        if wait > 0:  # shown very recently: show the newest state a little later instead
+            QTimer.singleShot(int(wait * 1000) + 1, self, lambda: self._show_progress(relay))
+            return
+        progress = relay.take()
+        if progress is None or (relay.owner is not None and not shiboken6.isValid(relay.owner)):
+            return
+        relay.last_shown = time.monotonic()
+        relay.callback(progress)
+
     @Slot(object, object)
-    def _dispatch(self, delivery: _Delivery, handle: TaskHandle | None) -> None:
-        if handle is not None:
-            handle.finished = True
-            self._running.discard(handle)
+    def _dispatch(self, delivery: _Delivery, handle: TaskHandle) -> None:
+        handle.finished = True
+        self._running.discard(handle)
         owner = delivery.owner
         if owner is not None and not shiboken6.isValid(owner):
             return  # the widget that asked is gone; nobody is left to show the outcome
