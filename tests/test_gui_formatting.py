@@ -33,3 +33,16 @@ def test_errors_become_one_calm_sentence() -> None:
         "Permission was denied (/x/a.png)."
     assert "unexpected error" in describe(KeyError("boom"))
     assert "Traceback" not in describe(RuntimeError("x"))
+
+
+def test_what_an_indexing_run_says() -> None:
+    from autosimnet_desktop.core.records import IndexReport
+    from autosimnet_desktop.gui.formatting import index_report_message
+
+    assert index_report_message(IndexReport(unchanged=40)) is None  # nothing happened: stay quiet
+    text, level, _ = index_report_message(IndexReport(new=300, seconds=4.2))
+    assert text.startswith("Ready: 300 photos indexed in 4 s") and level == "info"
+    assert index_report_message(IndexReport(new=2, removed=1, unchanged=9))[0] == \
+        "Catalogue updated: 2 new, 0 changed, 1 removed."
+    assert index_report_message(IndexReport(new=1, cancelled=True))[1] == "warning"
+    assert index_report_message(IndexReport(message="the index was rebuilt"))[0] == "The index was rebuilt."

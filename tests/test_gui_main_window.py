@@ -9,7 +9,6 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from autosimnet_desktop.core.records import FolderError
 from autosimnet_desktop.gui.sources import QuerySource
 
 from .gui_support import FakeCatalogue, build_window, make_catalogue, make_image, open_and_index

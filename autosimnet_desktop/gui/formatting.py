@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.records import Progress
+from ..core.records import IndexReport, Progress
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -56,3 +56,19 @@ def progress_text(progress: Progress, verb: str = "Indexing", noun: str = "photo
     if progress.eta is not None and progress.done < progress.total:
         parts.append("almost done" if progress.eta < 1 else f"about {duration(progress.eta)} left")
     return " · ".join(parts)
+
+
+def index_report_message(report: IndexReport) -> tuple[str, str, int | None] | None:
+    """(text, level, timeout) to show after an indexing run, or None when nothing worth saying happened."""
+    if report.cancelled:
+        return ("Indexing stopped. Everything indexed so far can be searched; the rest is indexed the next time "
+                "you open this folder or choose File ▸ Rescan folder.", "warning", 0)
+    if report.message:
+        return report.message[:1].upper() + report.message[1:] + ".", "info", None
+    if report.new and not report.unchanged:
+        return (f"Ready: {plural(report.new, 'photo')} indexed in {duration(report.seconds)}. "
+                "Drop a photo to find similar products.", "info", None)
+    if report.new or report.changed or report.removed:
+        return (f"Catalogue updated: {report.new:,} new, {report.changed:,} changed, {report.removed:,} removed.",
+                "info", None)
+    return None

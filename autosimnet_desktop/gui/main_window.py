@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from ..core import exporting
 from ..core.exporting import as_text, write_text_atomic
-from ..core.imaging import ImageError
 from ..core.records import IndexReport, SearchHit
 from ..locations import sample_catalogue
 from .actions import Actions
@@ -22,10 +21,11 @@ from .choosers import Choosers
 from .dialogs import AboutDialog, FailuresDialog
 from .duplicates import DuplicatesDialog
 from .errors import describe
-from .formatting import duration, plural
+from .formatting import index_report_message
 from .icons import app_icon
 from .message_bar import MessageBar
 from .mime import OpenFolder, acceptable, interpret
+from .result_actions import ResultActions
 from .session import DUPLICATES, INDEX, RELATED, CatalogueFactory, CatalogueSession, QueryOutcome, \
     default_thumbnail_dir
 from .settings import Settings
@@ -124,11 +124,8 @@ class MainWindow(QMainWindow):
         a.failures.triggered.connect(self.show_failures)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(self.show_about)
-        a.open_result.triggered.connect(self.open_result)
-        a.find_similar.triggered.connect(self.find_similar)
-        a.show_in_folder.triggered.connect(self.show_result_in_folder)
-        a.copy_path.triggered.connect(self.copy_result_path)
-        a.copy_image.triggered.connect(self.copy_result_image)
+        self.results = ResultActions(a, self.page, self.services.desktop, self.runner, self.messages,
+                                     lambda relpath: self.query(QuerySource.item(relpath)), self)
         self.welcome.open_folder_clicked.connect(self.choose_folder)
         self.welcome.sample_clicked.connect(self.open_sample)
         self.welcome.recent_clicked.connect(self.open_folder)
@@ -137,7 +134,6 @@ class MainWindow(QMainWindow):
         panel.paste_clicked.connect(self.paste)
         panel.result_count_changed.connect(self._result_count_changed)
         panel.min_similarity_changed.connect(self._min_similarity_changed)
-        self.page.view.open_requested.connect(lambda _index: self.open_result())
         self.page.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
         self.page.model.modelReset.connect(self._update_actions)
         self.progress.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
@@ -245,12 +241,16 @@ class MainWindow(QMainWindow):
 
     def _on_count(self, count: int) -> None:
         if self.session is not None:
-            self.summary.set_catalogue(self.session.folder.name, count)
+            # While indexing, the progress line tells the story; a count lagging behind it would confuse.
+            indexing = self.session.job_kind == INDEX
+            self.summary.set_catalogue(self.session.folder.name, None if indexing else count)
             self.page.set_catalogue_count(count)
 
     # -- long jobs -------------------------------------------------------------------------------
     def _on_job_started(self, kind: str) -> None:
         self.progress.start(kind)
+        if kind == INDEX and self.session is not None:
+            self.summary.set_catalogue(self.session.folder.name, None)
         self._update_actions()
 
     def _on_job_finished(self, kind: str, result: Any) -> None:
@@ -273,18 +273,10 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.failures(self._set_failures, lambda message: None)
         changed = report.new + report.changed + report.removed
-        if report.cancelled:
-            self.messages.show_message(
-                "Indexing stopped. Everything indexed so far can be searched; the rest is indexed the next time "
-                "you open this folder or choose File ▸ Rescan folder.", "warning", timeout_ms=0)
-        elif report.message:
-            self.messages.show_message(report.message, "info")
-        elif report.new and not report.unchanged:
-            self.messages.show_message(f"Ready: {plural(report.new, 'photo')} indexed in "
-                                       f"{duration(report.seconds)}. Drop a photo to find similar products.", "info")
-        elif changed:
-            self.messages.show_message(f"Catalogue updated: {report.new:,} new, {report.changed:,} changed, "
-                                       f"{report.removed:,} removed.", "info")
+        message = index_report_message(report)
+        if message is not None:
+            text, level, timeout = message
+            self.messages.show_message(text, level, timeout_ms=timeout)
         if changed and self._current is not None:
             self._rerun_query()  # the results shown were computed on a smaller index
 
@@ -435,42 +427,6 @@ class MainWindow(QMainWindow):
         if self.handle_mime(event.mimeData(), "Dropped"):
             event.acceptProposedAction()
 
-    # -- result actions --------------------------------------------------------------------------
-    def _selected(self) -> tuple[SearchHit, Path] | None:
-        row = self.page.current_row()
-        if row is None or self.session is None:
-            return None
-        return self.page.model.hit(row), self.page.model.absolute_path(row)
-
-    def open_result(self) -> None:
-        """Open the selected result in the system's image viewer."""
-        if (selected := self._selected()) and not self.services.desktop.open_file(selected[1]):
-            self.messages.show_message(f"No program could open {selected[1].name}.", "warning")
-
-    def find_similar(self) -> None:
-        """Search for products similar to the selected result: browse from product to product."""
-        if selected := self._selected():
-            self.query(QuerySource.item(selected[0].path))
-
-    def show_result_in_folder(self) -> None:
-        """Show the selected result in the file manager."""
-        if selected := self._selected():
-            self.services.desktop.show_in_folder(selected[1])
-
-    def copy_result_path(self) -> None:
-        """Copy the selected result's full path."""
-        if selected := self._selected():
-            QGuiApplication.clipboard().setText(str(selected[1]))
-
-    def copy_result_image(self) -> None:
-        """Copy the selected result's image (decoded in the pool) and its file to the clipboard."""
-        if selected := self._selected():
-            path = selected[1]
-            self.runner.submit(_read_qimage, path, owner=self,
-                               on_result=lambda image: _set_clipboard_image(image, path),
-                               on_error=lambda exc: self.messages.show_message(
-                                   describe(exc, f"Copying {path.name}"), "error"))
-
     def _update_actions(self) -> None:
         a = self.actions_
         is_open = self.session is not None and self.session.is_open
@@ -481,9 +437,7 @@ class MainWindow(QMainWindow):
         a.duplicates.setEnabled(is_open and not busy)
         a.failures.setEnabled(is_open)
         a.back.setEnabled(bool(self._history))
-        has_result = self.page.current_row() is not None
-        for action in a.result_actions:
-            action.setEnabled(has_result)
+        self.results.update_enabled()
 
     def _fill_recent_menu(self) -> None:
         menu = self.actions_.recent_menu
@@ -509,16 +463,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         super().closeEvent(event)
 
-
-def _read_qimage(path: Path) -> QImage:
-    image = QImage(str(path))
-    if image.isNull():
-        raise ImageError("not an image this app can copy")
-    return image
-
-
-def _set_clipboard_image(image: QImage, path: Path) -> None:
-    mime = QMimeData()
-    mime.setImageData(image)
-    mime.setUrls([QUrl.fromLocalFile(str(path))])  # a file manager pastes the file itself
-    QGuiApplication.clipboard().setMimeData(mime)

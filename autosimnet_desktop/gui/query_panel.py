@@ -139,6 +139,11 @@ class QueryPanel(QWidget):
         layout.addSpacing(12)
         layout.addLayout(options)
         layout.addStretch(1)
+        tips = QLabel("Double-click a product to open it. Right-click it to find products similar to it, "
+                      "show it in its folder or copy it.", self)
+        tips.setWordWrap(True)
+        tips.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(tips)
         self._similarity_moved(self.similarity_slider.value())
         self.show_query(None, "", "")
 

@@ -31,6 +31,7 @@ class Card:
 
     path: str  # relative, '/' separators
     name: str
+    folder: str  # the folder part of `path` ('' at the top level)
     similarity: float
     pixmap: QPixmap | None
     state: str  # "loading", "ready" or "failed"
@@ -126,7 +127,8 @@ class ResultsModel(QAbstractListModel):
         path = self._folder / hit.path
         if role == CARD_ROLE:
             pixmap = self._thumbnails.pixmap(path) if self._thumbnails else None
-            return Card(hit.path, Path(hit.path).name, hit.similarity, pixmap,
+            folder, _, name = hit.path.rpartition("/")
+            return Card(hit.path, name, folder, hit.similarity, pixmap,
                         "ready" if pixmap is not None else self._state(path))
         if role == Qt.ItemDataRole.DisplayRole:
             return Path(hit.path).name

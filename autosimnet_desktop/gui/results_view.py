@@ -16,8 +16,8 @@ PAD = 8
 
 
 def card_size(metrics: QFontMetrics) -> QSize:
-    """Thumbnail, padding and one line of text."""
-    return QSize(THUMB + 2 * PAD, THUMB + 2 * PAD + metrics.height() + 6)
+    """Thumbnail, padding and two lines of text (file name, folder)."""
+    return QSize(THUMB + 2 * PAD, THUMB + 2 * PAD + 2 * metrics.height() + 6)
 
 
 def paint_badge(painter: QPainter, x: int, y: int, similarity: float, font: QFont, palette: QPalette) -> None:
@@ -56,10 +56,12 @@ class ResultDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._placeholders: dict[tuple[str, float], QPixmap] = {}
+        self.cell_width = 0  # set by the view so the columns fill its width; 0: just the card
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Every card has the same size (the view uses uniform item sizes)."""
-        return card_size(option.fontMetrics)
+        card = card_size(option.fontMetrics)
+        return QSize(max(card.width(), self.cell_width), card.height())
 
     def clear_cache(self) -> None:
         """Forget drawn placeholder tiles (palette or screen changed)."""
@@ -92,16 +94,21 @@ class ResultDelegate(QStyledItemDelegate):
             else:
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
-            painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -2), 8, 8)
+            inset = (rect.width() - THUMB) // 2 - PAD + 2
+            painter.drawRoundedRect(QRectF(rect).adjusted(inset, 2, -inset, -2), 8, 8)
         tile = card.pixmap or self._placeholder(card.state, option.font, painter.device().devicePixelRatioF())
-        x, y = rect.x() + PAD, rect.y() + PAD
+        x, y = rect.x() + (rect.width() - THUMB) // 2, rect.y() + PAD  # centred in a widened cell
         painter.drawPixmap(x, y, tile)
         paint_badge(painter, x, y, card.similarity, option.font, palette)
         painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.drawText(QRect(x, y + THUMB + 4, THUMB, option.fontMetrics.height() + 2),
-                         Qt.AlignmentFlag.AlignCenter,
+        line = option.fontMetrics.height()
+        painter.drawText(QRect(x, y + THUMB + 4, THUMB, line), Qt.AlignmentFlag.AlignCenter,
                          option.fontMetrics.elidedText(card.name, Qt.TextElideMode.ElideMiddle, THUMB))
+        if card.folder:  # shops often sort photos into folders by category: say which one
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(QRect(x, y + THUMB + 4 + line, THUMB, line), Qt.AlignmentFlag.AlignCenter,
+                             option.fontMetrics.elidedText(card.folder, Qt.TextElideMode.ElideLeft, THUMB))
         painter.restore()
 
 
@@ -135,12 +142,20 @@ class ResultsView(QListView):
         self._fit_grid()
 
     def _fit_grid(self) -> None:
-        hint = card_size(self.fontMetrics())
-        width = self.viewport().width() - 2 * self.spacing()
-        columns = max(1, width // (hint.width() + self.spacing()))
-        cell = QSize(max(hint.width(), width // columns), hint.height() + self.spacing())
-        if cell != self.gridSize():
-            self.setGridSize(cell)
+        delegate = self.itemDelegate()
+        if not isinstance(delegate, ResultDelegate):
+            return
+        card = card_size(self.fontMetrics()).width()
+        # Icon mode lays items out as (width + spacing) after a leading spacing, keeping room for the
+        # scroll bar; widen the cells so the columns fill the width instead of leaving a ragged gap.
+        extent = 0 if self.verticalScrollBar().isVisible() else \
+            self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        available = self.viewport().width() - self.spacing() - extent - 1
+        columns = max(1, available // (card + self.spacing()))
+        width = max(card, available // columns - self.spacing())
+        if width != delegate.cell_width:
+            delegate.cell_width = width
+            self.scheduleDelayedItemsLayout()
 
     def changeEvent(self, event: QEvent) -> None:
         """Redraw cached tiles in the new colours when the system palette (light/dark) changes."""

@@ -20,7 +20,7 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         logo = QLabel(self)
         logo.setPixmap(icon.pixmap(QSize(96, 96)))
-        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        logo.setFixedSize(96, 96)
         title = QLabel("Find similar products in your own photos", self)
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.8)
@@ -58,10 +58,10 @@ class WelcomePage(QWidget):
         self._recent_box.setSpacing(2)
 
         column = QFrame(self)
-        column.setMaximumWidth(560)
+        column.setFixedWidth(540)  # wrapped labels need a definite width to know their height
         inner = QVBoxLayout(column)
         inner.setSpacing(14)
-        inner.addWidget(logo)
+        inner.addWidget(logo, 0, Qt.AlignmentFlag.AlignHCenter)
         inner.addWidget(title)
         inner.addWidget(subtitle)
         inner.addSpacing(10)

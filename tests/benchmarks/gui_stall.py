@@ -102,7 +102,7 @@ def run(images: int, work: Path) -> dict[str, object]:
     query_image = work / "query.jpg"
     Image.open(photos[7]).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(query_image)
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while the window does
     data = work / "data"
     services = Services(factory=catalogue_factory(None, data), runner=TaskRunner(make_pool()),
                         thumbnail_dir=lambda cat: thumbnail_cache_dir(cat.folder, data))

@@ -1,0 +1,151 @@
+"""Take the README screenshots of the real app: welcome, indexing in progress, results on the sample catalogue.
+
+    xvfb-run -s "-screen 0 1366x768x24" python docs/screenshots/make_screenshots.py [--size 1366x768] [--out docs]
+
+Everything the app writes (index, thumbnails, settings) goes to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "benchmarks")]
+
+from PIL import Image, ImageOps  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from autosimnet_desktop.core.datadirs import thumbnail_cache_dir  # noqa: E402
+from autosimnet_desktop.gui.app import catalogue_factory, preload_engine  # noqa: E402
+from autosimnet_desktop.gui.main_window import MainWindow, Services  # noqa: E402
+from autosimnet_desktop.gui.settings import Settings  # noqa: E402
+from autosimnet_desktop.gui.sources import QuerySource  # noqa: E402
+from autosimnet_desktop.gui.tasks import TaskRunner, make_pool  # noqa: E402
+from autosimnet_desktop.locations import sample_catalogue  # noqa: E402
+from gui_stall import make_photos  # noqa: E402
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
+    """Run the event loop until `condition()` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        loop = QEventLoop()
+        QTimer.singleShot(30, loop.quit)
+        loop.exec()
+
+
+def settle(seconds: float) -> None:
+    """Let paints and thumbnails land."""
+    end = time.monotonic() + seconds
+    wait_until(lambda: time.monotonic() > end, seconds + 5)
+
+
+def new_window(work: Path, size: tuple[int, int]) -> MainWindow:
+    """A fresh window with private settings and data, like a first run."""
+    data = work / "data"
+    services = Services(factory=catalogue_factory(None, data), runner=TaskRunner(make_pool()),
+                        thumbnail_dir=lambda cat: thumbnail_cache_dir(cat.folder, data))
+    settings = Settings(QSettings(str(work / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, services)
+    window.resize(*size)
+    window.move(0, 0)
+    window.show()
+    return window
+
+
+def customer_photo(work: Path) -> Path:
+    """A photo that is not in the catalogue: Fashion-MNIST test image 122 (an ankle boot), as a JPEG.
+
+    Without the shared data set, a mirrored sample bag stands in.
+    """
+    path = work / "new-ankle-boot.jpg"
+    try:
+        from export.data import DEFAULT_FASHION_MNIST, as_product_photo, fashion_mnist_raw
+
+        images, _ = fashion_mnist_raw(DEFAULT_FASHION_MNIST, "t10k")
+        photo = as_product_photo(images[122]).resize((336, 336), Image.Resampling.BICUBIC).convert("RGB")
+    except OSError:
+        path = work / "new-bag.jpg"
+        photo = ImageOps.mirror(Image.open(sample_catalogue() / "bag" / "fmnist-test-04533.png").convert("RGB"))
+    photo.save(path, quality=92)
+    return path
+
+
+def grab(window: MainWindow, path: Path) -> None:
+    """Save the window's pixels."""
+    window.grab().save(str(path))
+    print("wrote", path)
+
+
+def main() -> int:
+    """Take the three screenshots."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", default="1366x768")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--suffix", default="", help="added to the file names, e.g. -large")
+    parser.add_argument("--only", default="welcome,results,indexing", help="which screenshots to take")
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("AutoSimNet Desktop")
+    preload_engine()
+    with tempfile.TemporaryDirectory(prefix="autosimnet-shots-") as tmp:
+        work = Path(tmp)
+        os.environ["AUTOSIMNET_DATA_DIR"] = str(work / "data")
+
+        wanted = set(args.only.split(","))
+        if "welcome" in wanted:
+            window = new_window(work, size)  # first run: the welcome page
+            settle(1.0)
+            grab(window, args.out / f"screenshot-welcome{args.suffix}.png")
+            window.close()
+        if "results" in wanted:
+            shots_results(work, size, args.out / f"screenshot-results{args.suffix}.png")
+        if "indexing" in wanted:
+            shots_indexing(work, size, args.out / f"screenshot-indexing{args.suffix}.png")
+    return 0
+
+
+def shots_results(work: Path, size: tuple[int, int], out: Path) -> None:
+    """A query on the sample catalogue."""
+    shop = work / "Sample shop"
+    shutil.copytree(sample_catalogue(), shop)
+    window = new_window(work, size)
+    window.open_folder(shop)
+    wait_until(lambda: window.session is not None and window.session.last_report is not None
+               and not window.session.job_kind)
+    window.messages.clear()
+    window.query(QuerySource.file(customer_photo(work)))
+    wait_until(lambda: window.page.model.rowCount() > 0)
+    settle(2.5)
+    grab(window, out)
+    window.close()
+
+
+def shots_indexing(work: Path, size: tuple[int, int], out: Path) -> None:
+    """Indexing in progress, with a query answered from what is indexed so far."""
+    big = work / "Big shop"
+    shutil.copytree(sample_catalogue(), big / "catalogue")
+    make_photos(big / "new-arrivals", 6000, size=900)
+    window = new_window(work, size)
+    window.open_folder(big)
+    wait_until(lambda: window.session is not None and window.session.count >= 800)
+    window.query(QuerySource.file(customer_photo(work)))
+    wait_until(lambda: window.page.model.rowCount() > 0)
+    settle(1.5)
+    grab(window, out)
+    window.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
