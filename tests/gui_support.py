@@ -180,6 +180,17 @@ class FakeCatalogue:
         self.closed = True
 
 
+def gated_factory(permits: threading.Semaphore) -> tuple[Callable[[Path], FakeCatalogue], list[FakeCatalogue]]:
+    """A catalogue factory whose catalogues index one file per released permit, and the list they go to."""
+    made: list[FakeCatalogue] = []
+
+    def factory(path: Path) -> FakeCatalogue:
+        made.append(FakeCatalogue(path, permits=permits))
+        return made[-1]
+
+    return factory, made
+
+
 @dataclass
 class RecordingDesktop:
     """Stands in for the system viewer / file manager: records what the window asked for."""

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from autosimnet_desktop.gui.sources import QuerySource
 
-from .gui_support import FakeCatalogue, build_window, make_catalogue, make_image, open_and_index
+from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
 
 
 def drop(window, mime: QMimeData) -> None:  # noqa: ANN001
@@ -61,11 +61,7 @@ def test_recent_catalogues_are_offered_and_remembered(qtbot, tmp_path: Path) -> 
 def test_indexing_shows_progress_can_be_cancelled_and_keeps_finished_work(qtbot, tmp_path: Path) -> None:
     folder = make_catalogue(tmp_path / "shop", 12)
     permits = threading.Semaphore(0)
-    catalogues: list[FakeCatalogue] = []
-
-    def factory(path: Path) -> FakeCatalogue:
-        catalogues.append(FakeCatalogue(path, permits=permits))
-        return catalogues[-1]
+    factory, catalogues = gated_factory(permits)
 
     window = build_window(qtbot, tmp_path, factory=factory)
     window.show()
@@ -354,11 +350,7 @@ def test_about_shows_the_version_and_the_model(qtbot, tmp_path: Path) -> None:
 
 def test_closing_cancels_work_and_closes_the_catalogue(qtbot, tmp_path: Path) -> None:
     permits = threading.Semaphore(0)
-    catalogues: list[FakeCatalogue] = []
-
-    def factory(path: Path) -> FakeCatalogue:
-        catalogues.append(FakeCatalogue(path, permits=permits))
-        return catalogues[-1]
+    factory, catalogues = gated_factory(permits)
 
     window = build_window(qtbot, tmp_path, factory=factory)
     folder = make_catalogue(tmp_path / "shop", 5)

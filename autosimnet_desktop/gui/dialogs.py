@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import platform
-from typing import Any
+from typing import Any, Callable
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, qVersion
@@ -42,6 +42,21 @@ def model_rows(model: ModelInfo | None) -> list[tuple[str, str]]:
     skip = {"input_size", "input_channels", "colour_mode", "resize", "embedding_size", "distance"}
     rows += [(key, value) for key, value in sorted(meta.items()) if key not in skip]
     return rows
+
+
+def lay_out_list_dialog(dialog: QDialog, intro: QWidget, body: QWidget,
+                        actions: list[tuple[str, Callable[[], None]]]) -> None:
+    """An intro line, the list itself, then action buttons beside Close: the shape of the app's list dialogs."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    for text, slot in actions:
+        button = QPushButton(text, dialog)
+        button.clicked.connect(slot)
+        buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(intro)
+    layout.addWidget(body, 1)
+    layout.addWidget(buttons)
 
 
 class AboutDialog(QDialog):
@@ -103,15 +118,7 @@ class FailuresDialog(QDialog):
             self.table.setItem(row, 1, QTableWidgetItem(failure.reason))
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        copy = QPushButton("Copy list", self)
-        copy.clicked.connect(self.copy_list)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(buttons)
+        lay_out_list_dialog(self, intro, self.table, [("Copy list", self.copy_list)])
         self.resize(720, 420)
 
     def copy_list(self) -> None:

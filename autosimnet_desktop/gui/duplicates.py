@@ -6,10 +6,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, \
-    QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QLabel, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ..core.records import SearchHit
+from .dialogs import lay_out_list_dialog
 from .formatting import percent, plural
 from .system import Desktop
 from .thumbnails import ThumbnailLoader
@@ -56,18 +56,7 @@ class DuplicatesDialog(QDialog):
             self.tree.itemExpanded.connect(self._expanded)
             for index in range(min(50, self.tree.topLevelItemCount())):
                 self._expanded(self.tree.topLevelItem(index))
-        reveal = QPushButton("Show in folder", self)
-        reveal.clicked.connect(self._reveal)
-        copy = QPushButton("Copy list", self)
-        copy.clicked.connect(self.copy_list)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.addButton(reveal, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(buttons)
+        lay_out_list_dialog(self, intro, self.tree, [("Show in folder", self._reveal), ("Copy list", self.copy_list)])
         self.resize(760, 560)
 
     def _selected_path(self) -> Path | None:
