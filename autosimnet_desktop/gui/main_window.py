@@ -38,6 +38,7 @@ from .watcher import FolderWatcher
 from .welcome import WelcomePage
 
 RELATED_K = 10  # the contract's default for `autosimnet related`
+MAX_HISTORY = 50  # searches "Back" can return to
 
 
 def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
@@ -273,6 +274,8 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.failures(self._set_failures, lambda message: None)
         changed = report.new + report.changed + report.removed
+        if report.changed and self._thumbnails is not None:
+            self._thumbnails.forget()  # edited photos: the disk cache is keyed by mtime, memory only by path
         message = index_report_message(report)
         if message is not None:
             text, level, timeout = message
@@ -346,7 +349,7 @@ class MainWindow(QMainWindow):
                                            "as soon as it is open.", "info", timeout_ms=0)
             return
         if remember and self._current is not None and self._current is not source:
-            self._history.append(self._current)
+            self._history = [*self._history[-(MAX_HISTORY - 1):], self._current]
         self._current = source
         self.page.panel.show_pending(source.name)
         self.session.query(source, self.page.panel.count_spin.value())
