@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from autosimnet_desktop.core.encoder import ModelInfo
@@ -207,6 +209,15 @@ class RecordingDesktop:
         """Record a show-in-folder request."""
         self.revealed.append(Path(path))
         return True
+
+
+@pytest.fixture()
+def clean_clipboard() -> Iterator[None]:
+    """Empty the clipboard after the test: Qt's offscreen platform crashes at exit holding our QMimeData."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
 
 
 def refuse_dialog(*_args: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from autosimnet_desktop.gui.sources import QuerySource
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
+from .gui_support import clean_clipboard  # noqa: F401 - a fixture
 
 
 def drop(window, mime: QMimeData) -> None:  # noqa: ANN001
@@ -135,6 +137,7 @@ def test_dropping_image_data_and_a_folder(qtbot, tmp_path: Path) -> None:
     assert window.page.model.rowCount() == 0 and window.windowTitle().startswith("other shop")
 
 
+@pytest.mark.usefixtures("clean_clipboard")
 def test_paste_an_image_or_a_copied_file(qtbot, tmp_path: Path) -> None:
     folder = make_catalogue(tmp_path / "shop", 6)
     window = build_window(qtbot, tmp_path)
@@ -173,6 +176,7 @@ def test_find_similar_browses_from_product_to_product_and_back(qtbot, tmp_path: 
     assert not window.actions_.back.isEnabled()
 
 
+@pytest.mark.usefixtures("clean_clipboard")
 def test_result_actions_use_the_system_through_one_door(qtbot, tmp_path: Path) -> None:
     folder = make_catalogue(tmp_path / "shop", 6)
     window = build_window(qtbot, tmp_path)
