@@ -190,3 +190,13 @@ def test_atomic_export_leaves_no_partial_file(tmp_path: Path) -> None:
     assert target.read_text() == "a\n" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
     with pytest.raises(FileNotFoundError):
         exporting.write_text_atomic(tmp_path / "missing-dir" / "x.csv", "b")
+
+
+def test_store_in_an_unusable_place_is_a_clear_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises((StoreError, OSError)):
+        Store(blocker / "s.sqlite3")
+    (tmp_path / "dir.sqlite3").mkdir()
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(tmp_path / "dir.sqlite3")

@@ -60,6 +60,8 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = self._connect()
+        except sqlite3.OperationalError as exc:  # locked, read-only, no space: not damage, say so
+            raise StoreError(f"cannot open the catalogue store {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             # A damaged store holds nothing that re-indexing cannot rebuild: keep it aside and start afresh.
             aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
@@ -67,7 +69,10 @@ class Store:
                 with contextlib.suppress(FileNotFoundError):
                     Path(f"{path}{suffix}").replace(f"{aside}{suffix}")
             self.note = f"the catalogue store was damaged ({exc}); it was moved aside and rebuilt"
-            self._conn = self._connect()
+            try:
+                self._conn = self._connect()
+            except sqlite3.DatabaseError as again:
+                raise StoreError(f"cannot open the catalogue store {path}: {again}") from again
 
     def _connect(self) -> sqlite3.Connection:
         """Open (or create) the database and bring its schema to SCHEMA_VERSION."""
