@@ -47,13 +47,9 @@ def preload_engine() -> None:
 
 
 def settle_memory() -> None:
-    """Move everything built at start-up out of the garbage collector's sight.
-
-    A full collection pauses every thread, the GUI's too, for as long as it takes to walk all objects;
-    freezing the long-lived start-up objects keeps those pauses short while indexing runs.
-    """
+    """Collect start-up garbage once, then move everything built at start-up out of the collector's sight."""
     gc.collect()
-    gc.freeze()
+    gc.freeze()  # see tasks.freeze_long_lived_objects
 
 
 def _setup_logging() -> None:

@@ -32,7 +32,7 @@ from .settings import Settings
 from .sources import QuerySource
 from .status import CatalogueSummary, JobProgress
 from .system import Desktop
-from .tasks import TaskRunner
+from .tasks import TaskRunner, freeze_long_lived_objects
 from .thumbnails import ThumbnailCache, ThumbnailLoader
 from .watcher import FolderWatcher
 from .welcome import WelcomePage
@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         session = self.session
         assert session is not None
         self.settings.add_recent_folder(session.folder)
+        freeze_long_lived_objects()
         self._thumbnails = ThumbnailLoader(self.runner, ThumbnailCache(session.thumbnail_dir),
                                            ratio=self.devicePixelRatioF(), parent=session)
         self.page.model.set_thumbnails(self._thumbnails)
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
             self.messages.show_message("Stopped.", "info")
 
     def _index_finished(self, report: IndexReport) -> None:
+        freeze_long_lived_objects()
         if self.session is not None:
             self.session.failures(self._set_failures, lambda message: None)
         changed = report.new + report.changed + report.removed

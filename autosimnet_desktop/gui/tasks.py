@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -38,6 +39,15 @@ def lower_thread_priority() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def freeze_long_lived_objects() -> None:
+    """Hide the objects alive now (a just-opened catalogue, say) from the garbage collector's full passes.
+
+    A full collection holds the interpreter for as long as it takes to walk every tracked object, and the
+    GUI thread waits with it; objects that live as long as the catalogue need not be walked again and again.
+    """
+    gc.freeze()
 
 
 def make_pool() -> QThreadPool:
