@@ -186,6 +186,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
 
     def interrupt(_sig: int, _frame: FrameType | None) -> None:
+        """SIGINT handler: cancel gracefully."""
         # The first Ctrl+C finishes the current batch and saves; a second one stops at once.
         cancel.cancel()
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -97,6 +97,7 @@ def make_photos(folder: Path, count: int, size: tuple[int, int], prefix: str, wo
         parent.mkdir(parents=True, exist_ok=True)
 
     def write(i: int) -> None:
+        """Write photo number i."""
         product_photo(size, i, noise).save(paths[i], "JPEG", quality=88)
 
     with ThreadPoolExecutor(workers) as pool:

@@ -314,6 +314,7 @@ class Indexer:
         ahead = self.workers * 4  # enough queued work that decoders never wait while the encoder runs
 
         def work(chunk: list[tuple[str, Item | None]]) -> list[Decoded]:
+            """Decode one chunk (runs on a pool thread)."""
             return [decode_file(self.folder, relpath, spec, limit) for relpath, _ in chunk]
 
         try:
