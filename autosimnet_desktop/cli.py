@@ -134,8 +134,8 @@ class ProgressBar:
         else:
             filled = int(20 * p.fraction)
             eta = f" ETA {_clock(p.eta)}" if p.eta is not None and p.done < p.total else ""
-            line = (f"[{'#' * filled}{'.' * (20 - filled)}] {p.done}/{p.total} "
-                    f"{p.rate:.0f} img/s{eta} {p.stage if p.stage == 'saving' else p.current}")
+            doing = "saving..." if p.stage == "saving" else f"{p.rate:.0f} img/s{eta} {p.current}"
+            line = f"[{'#' * filled}{'.' * (20 - filled)}] {p.done}/{p.total} {doing}"
         self.stream.write("\r" + line[: max(10, width - 1)].ljust(max(10, width - 1)))
         self.stream.flush()
         self._drawn = True

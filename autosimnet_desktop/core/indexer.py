@@ -192,7 +192,8 @@ class Indexer:
         finally:
             self._adder.shutdown(wait=True)
             self._adder = None
-        notify(Progress(processed, processed, stage="saving"))
+        elapsed = time.perf_counter() - started
+        notify(Progress(processed, processed, processed / elapsed if elapsed > 0 else 0.0, stage="saving"))
         if self._dirty:
             self.checkpoint()
         else:  # nothing reached the index: no need to rewrite it, which keeps a no-change run instant
