@@ -275,7 +275,7 @@ class Indexer:
         now = time.time()
         rows = self.store.items()
         # Index first, store second: a query never sees a removed file, even between the two.
-        self._remove([row.id for row in plan.removed])
+        self._remove([row.id for row in plan.removed if row.status == INDEXED])
         self.store.delete(row.id for row in plan.removed)
         report.removed = len(plan.removed)
         for row, state in plan.touched:
