@@ -104,7 +104,8 @@ def add_hostile_files(folder: Path) -> dict[str, str]:
     (bad / "text.jpg").write_text("this is not a photo\n")
     expected["bad/text.jpg"] = "not an image"
     corrupt = bytearray(whole)
-    corrupt[len(corrupt) // 3: len(corrupt) // 3 + 400] = os.urandom(400)
+    # Deterministic garbage without 0xFF bytes: a random end-of-image marker would make it decodable.
+    corrupt[len(corrupt) // 3: len(corrupt) // 3 + 400] = bytes((i * 37) % 255 for i in range(400))
     (bad / "garbage-inside.jpg").write_bytes(bytes(corrupt[:len(corrupt) * 2 // 3]))
     expected["bad/garbage-inside.jpg"] = ""
     (bad / "huge.png").write_bytes(png_header_only(30000, 30000))
