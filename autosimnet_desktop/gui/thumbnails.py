@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from .tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 THUMBNAIL_SIZE = 256  # pixels on the long side: sharp in a 160-point cell up to 1.5x display scaling
 TILE = 160  # logical pixels of the square tile a result card shows
+MAX_DECODING = 2  # thumbnails made at the same time
 TILE_MARGIN = 6  # keeps full-bleed photos off the tile's rounded edge and the similarity badge
 _DIMS_KEY = "autosimnet-source-size"
 
@@ -145,7 +146,9 @@ class ThumbnailLoader(QObject):
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._info: dict[str, Thumbnail] = {}
         self._failed: dict[str, str] = {}
-        self._pending: set[str] = set()
+        self._pending: set[str] = set()  # queued or being made
+        self._queue: deque[str] = deque()
+        self._in_flight = 0
 
     def pixmap(self, path: Path) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued for decoding."""
@@ -156,10 +159,18 @@ class ThumbnailLoader(QObject):
             return pixmap
         if key not in self._pending and key not in self._failed:
             self._pending.add(key)
+            self._queue.append(key)
+            self._start_next()
+        return None
+
+    def _start_next(self) -> None:
+        # A couple at a time: twenty decoders at once would fight the GUI thread for two cores.
+        while self._queue and self._in_flight < MAX_DECODING:
+            key = self._queue.popleft()
+            self._in_flight += 1
             self._runner.submit(self._make, Path(key), owner=self, priority=PRIORITY_THUMBNAIL,
                                 on_result=lambda thumb, k=key: self._loaded(k, thumb),
                                 on_error=lambda exc, k=key: self._not_loaded(k, exc))
-        return None
 
     def _make(self, path: Path) -> Thumbnail:
         """On a pool thread: load (or decode and cache) the thumbnail and draw its tile."""
@@ -181,6 +192,8 @@ class ThumbnailLoader(QObject):
         self._failed.clear()
 
     def _loaded(self, key: str, thumb: Thumbnail) -> None:
+        self._in_flight -= 1
+        self._start_next()
         self._pending.discard(key)
         # QPixmap lives in the window system: it may only be made here, on the GUI thread.
         self._pixmaps[key] = QPixmap.fromImage(thumb.image)
@@ -191,6 +204,8 @@ class ThumbnailLoader(QObject):
         self.ready.emit(key)
 
     def _not_loaded(self, key: str, exc: Exception) -> None:
+        self._in_flight -= 1
+        self._start_next()
         self._pending.discard(key)
         self._failed[key] = str(exc) or type(exc).__name__
         self.ready.emit(key)
