@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autosimnet-desktop",
                                      description="Find visually similar products in your own catalogue folder.")
     parser.add_argument("folder", nargs="?", type=Path, help="catalogue folder to open")
+    parser.add_argument("--sample", action="store_true", help="open the bundled sample catalogue")
     parser.add_argument("--query", type=Path, metavar="IMAGE", help="search for this image once the folder is open")
     parser.add_argument("--model", metavar="NAME|PATH", help="ONNX model (default: the shipped paper model)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where index data is kept")
@@ -106,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.excepthook = excepthook
     runner.submit(preload_engine, on_error=lambda exc: log.warning("preloading the engine failed: %s", exc))
     window.show()
+    if args.sample and args.folder is None:
+        from ..locations import sample_catalogue
+
+        args.folder = sample_catalogue()
     folder = args.folder or window.settings.last_folder
     if args.folder is not None or (folder is not None and folder.is_dir()):
         window.open_folder(folder)  # a missing FOLDER argument is reported in the window
