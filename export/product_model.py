@@ -224,14 +224,14 @@ class ProductModel(nn.Module):
             for name, n in heads.items() if name not in ("baseColour", "joint") or cfg.colour == "learned"
         })
 
-    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, image: torch.Tensor, joint_weight: float = JOINT_WEIGHT) -> dict[str, torch.Tensor]:
         s, c = self.encoder.segments(image)
         out = {}
         for name, head in self.heads.items():
             if name == "baseColour":
                 out[name] = head(c)
             elif name == "joint":
-                out[name] = head(torch.cat([math.sqrt(1 - JOINT_WEIGHT) * s, math.sqrt(JOINT_WEIGHT) * c], 1))
+                out[name] = head(torch.cat([math.sqrt(1 - joint_weight) * s, math.sqrt(joint_weight) * c], 1))
             else:
                 out[name] = head(s)
         return out

@@ -92,6 +92,8 @@ class ProductTrainConfig:
     augment: bool = True
     heads: tuple[str, ...] = ("articleType", "subCategory", "baseColour", "fmnist")
     colour_weight: str = "auto"   # "auto": chosen on the validation split after training; or a number
+    weight_rule: str = "shape-first"  # how "auto" chooses it (select_colour_weight)
+    joint_weight: tuple[float, float] = (0.5, 0.5)  # the joint head sees the fusion at a w drawn from this range
     seed: int = 0
     limit: int | None = None
     threads: int | None = 1
@@ -177,18 +179,84 @@ def fused(shape: np.ndarray, colour: np.ndarray | None, w: float) -> np.ndarray:
     return np.concatenate([math.sqrt(1 - w) * shape, math.sqrt(w) * colour], 1)
 
 
-def choose_colour_weight(shape: np.ndarray, colour: np.ndarray, labels: dict[str, list[str]],
-                         raw: dict[str, float], grid: int = 20) -> tuple[float, list[dict]]:
-    """The w in 0..1 that best meets both targets on the validation split: max of min(art/1.2, colour/1.8) vs raw."""
+WEIGHT_RULES = ("shape-first", "balanced")
+TARGETS = {"articleType": 1.2, "baseColour": 1.8}  # issue 6: P@10 at least this many times raw pixels
+
+
+def sweep_colour_weight(shape: np.ndarray, colour: np.ndarray, labels: dict[str, list[str]],
+                        raw: dict[str, float], grid: int = 20) -> list[dict]:
+    """P@10 of articleType and baseColour on the validation split at w = 0, 1/grid, ..., 1."""
     sweep = []
     for i in range(grid + 1):
         w = i / grid
         v = fused(shape, colour, w)
         art, col = p_at_10(v, labels["articleType"]), p_at_10(v, labels["baseColour"])
         sweep.append({"w": w, "articleType": art, "baseColour": col,
-                      "objective": min(art / raw["articleType"] / 1.2, col / raw["baseColour"] / 1.8)})
-    best = max(sweep, key=lambda s: s["objective"])
-    return best["w"], sweep
+                      "objective": min(art / raw["articleType"] / TARGETS["articleType"],
+                                       col / raw["baseColour"] / TARGETS["baseColour"])})
+    return sweep
+
+
+def select_colour_weight(sweep: list[dict], raw: dict[str, float], rule: str = "shape-first") -> float:
+    """The default colour weight w0 from a validation sweep.
+
+    'balanced': the w maximising min(articleType ratio / 1.2, baseColour ratio / 1.8) (ratios to raw pixels).
+    'shape-first': among the w that meet both targets on validation, the one with the best articleType
+    P@10 (shape is what the paper's similarity is about; colour only as much as its target needs);
+    'balanced' when no w meets both. w0 is kept strictly between 0 and 1 so the app can re-weight.
+    """
+    if rule not in WEIGHT_RULES:
+        raise ValueError(f"unknown colour-weight rule {rule!r}")
+    sweep = [s for s in sweep if 0.0 < s["w"] < 1.0]  # both segments must survive in the stored embedding
+    if rule == "shape-first":
+        feasible = [s for s in sweep if all(s[k] / raw[k] >= t for k, t in TARGETS.items())]
+        if feasible:
+            return max(feasible, key=lambda s: (s["articleType"], -s["w"]))["w"]
+    return max(sweep, key=lambda s: s["objective"])["w"]
+
+
+def finish(model: ProductModel, cfg: ProductTrainConfig, sweep: list[dict], raw_val: dict[str, float], log,
+           prod: dict | None, p_val: np.ndarray | None, fm: dict | None, f_val: np.ndarray | None
+           ) -> tuple[float, dict[str, float]]:
+    """Choose the default colour weight and measure the validation figures at it."""
+    w = cfg.model.colour_weight
+    if sweep:
+        w = select_colour_weight(sweep, raw_val, cfg.weight_rule) if cfg.colour_weight == "auto" \
+            else float(cfg.colour_weight)
+        log(f"colour weight {w:.2f} (" + (f"rule {cfg.weight_rule} on the validation split"
+                                          if cfg.colour_weight == "auto" else "given") + ")")
+    final: dict[str, float] = {}
+    if prod is not None:
+        v = fused(*embed_segments(model, prod["rgb"][p_val]), w)
+        final = {k: p_at_10(v, list(np.asarray(prod["labels"][k])[p_val])) for k in ("articleType", "baseColour")}
+    if fm is not None:
+        v = fused(*embed_segments(model, fm["images"][f_val]), w)
+        final["fmnist"] = p_at_10(v, [fm["labels"][i] for i in f_val])
+    log("validation at the chosen weight: " + ", ".join(
+        f"{k} P@10 {v:.3f} ({v / raw_val[k]:.2f}x raw)" for k, v in final.items()))
+    return w, final
+
+
+def reselect(run_dir: Path, rule: str, log=print) -> dict:
+    """Choose a trained run's default colour weight again with another rule (no retraining); rewrites train.json."""
+    summary = json.loads((run_dir / "train.json").read_text())
+    c = summary["config"]
+    cfg = ProductTrainConfig(**{**c, "model": ProductConfig.from_dict(c["model"]), "weight_rule": rule,
+                                "heads": tuple(c["heads"]), "joint_weight": tuple(c.get("joint_weight", (0.5, 0.5)))})
+    model = ProductModel(cfg.model, {})
+    model.encoder.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+    prod = folder_cache(Path(cfg.cache), Path(cfg.folder), cfg.limit) if cfg.folder else None
+    p_val = np.flatnonzero([validation(f) for f in prod["files"]]) if prod is not None else None
+    fm = f_val = None
+    if cfg.fashion_mnist:
+        fm = fmnist_cache(Path(cfg.cache), Path(cfg.fashion_mnist), cfg.limit)
+        order = np.random.default_rng(cfg.seed).permutation(len(fm["images"]))
+        f_val = order[:min(FMNIST_VAL, len(order) // 10)][:2000]
+    w, final = finish(model, cfg, summary["colour_weight_sweep"], summary["validation_raw"], log, prod, p_val, fm, f_val)
+    summary["config"] = {**asdict(cfg), "model": {**c["model"], "colour_weight": w}}
+    summary["validation_final"] = final
+    (run_dir / "train.json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
@@ -283,7 +351,9 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
             if prod is not None:
                 idx = p_order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
                 x = _to_float(prod["rgb"][idx])
-                out = model(augment(x, gen) if cfg.augment else x)
+                lo, hi = cfg.joint_weight
+                joint_w = lo if lo == hi else float(rng.uniform(lo, hi))
+                out = model(augment(x, gen) if cfg.augment else x, joint_weight=joint_w)
                 for name in (*PRODUCT_LABELS, "joint"):
                     if name in out:
                         losses[name] = F.cross_entropy(out[name], targets[name][idx], ignore_index=-100)
@@ -334,25 +404,11 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
 
     model.encoder.load_state_dict(torch.load(out_dir / "best.pt", weights_only=True))
     sweep: list[dict] = []
-    w = mc.colour_weight
     if mc.colour != "none" and prod is not None:
-        s, c = embed_segments(model, prod["rgb"][p_val])
-        if cfg.colour_weight == "auto":
-            w, sweep = choose_colour_weight(s, c, val_labels, raw_val)
-        else:
-            w = float(cfg.colour_weight)
-        log(f"colour weight {w:.2f} (" + ("chosen on the validation split" if sweep else "given") + ")")
+        sweep = sweep_colour_weight(*embed_segments(model, prod["rgb"][p_val]), val_labels, raw_val)
+    w, final = finish(model, cfg, sweep, raw_val, log, prod=prod, p_val=p_val if prod is not None else None,
+                      fm=fm, f_val=f_val_small if fm is not None else None)
     final_cfg = ProductConfig.from_dict({**mc.to_dict(), "colour_weight": w})
-    final = {}
-    if prod is not None:
-        s, c = embed_segments(model, prod["rgb"][p_val])
-        v = fused(s, c, w)
-        final = {k: p_at_10(v, val_labels[k]) for k in ("articleType", "baseColour")}
-    if fm is not None:
-        s, c = embed_segments(model, fm["images"][f_val_small])
-        final["fmnist"] = p_at_10(fused(s, c, w), f_val_labels)
-    log("validation at the chosen weight: " + ", ".join(
-        f"{k} P@10 {v:.3f} ({v / raw_val[k]:.2f}x raw)" for k, v in final.items()))
     summary = {
         "kind": "product",
         "config": {**asdict(cfg), "model": final_cfg.to_dict()},
@@ -362,7 +418,8 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
         "parameters": {"total": encoder_params + sum(b.numel() for n, b in model.encoder.named_buffers()
                                                      if n.endswith(("running_mean", "running_var"))),
                        "trainable": sum(p.numel() for p in model.encoder.parameters() if p.requires_grad)},
-        "history": history, "best_epoch": best_epoch, "best_val_loss": history[best_epoch - 1]["val_loss"], "epochs_run": cfg.epochs, "best_score": best_score,
+        "history": history, "best_epoch": best_epoch, "best_val_loss": history[best_epoch - 1]["val_loss"],
+        "epochs_run": cfg.epochs, "best_score": best_score,
         "validation_raw": raw_val, "validation_final": final, "colour_weight_sweep": sweep,
         "train_seconds": round(time.perf_counter() - start, 1),
     }
@@ -433,6 +490,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--heads", default="articleType,subCategory,baseColour,fmnist",
                    help="comma-separated label heads, of articleType, subCategory, baseColour, fmnist and joint "
                         "(articleType|baseColour pairs on the fused embedding) (default %(default)s)")
+    p.add_argument("--joint-weight", default="0.5", help="w (or a range LO:HI drawn per step) at which the joint "
+                   "head sees the fused embedding (default %(default)s)")
+    p.add_argument("--weight-rule", choices=WEIGHT_RULES, default="shape-first",
+                   help="how --colour-weight auto chooses w0 on the validation split (default %(default)s)")
+    p.add_argument("--reselect", type=Path, default=None, metavar="RUN",
+                   help="only choose the default colour weight of a trained run again with --weight-rule")
     p.add_argument("--colour-weight", default="auto", help="w0 of the colour segment, or 'auto' (validation split)")
     p.add_argument("--shape-input", choices=["gray", "rgb"], default=ProductConfig.shape_input)
     p.add_argument("--pooling", choices=["avg", "max", "avgmax", "flatten"], default=ProductConfig.pooling)
@@ -448,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", default="/work/runs/cache", help="folder for decoded .npz caches")
     p.add_argument("--out", type=Path, default=Path("runs/product"))
     a = p.parse_args(argv)
+    if a.reselect:
+        reselect(a.reselect, a.weight_rule, log=lambda s: print(s, flush=True))
+        return 0
     colour = a.colour
     model = ProductConfig(shape_input=a.shape_input, pooling=a.pooling, colour=colour, colour_bins=a.colour_bins,
                           colour_pool=a.colour_pool, colour_attention=a.colour_attention, shape_dim=a.shape_dim,
@@ -458,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ProductTrainConfig(model=model, fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist,
                              folder=a.folder, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
                              augment=not a.no_augment, heads=tuple(h for h in a.heads.split(",") if h),
-                             colour_weight=a.colour_weight, seed=a.seed, limit=a.limit, threads=a.threads,
+                             colour_weight=a.colour_weight, weight_rule=a.weight_rule, seed=a.seed,
+                             joint_weight=tuple(float(v) for v in (a.joint_weight.split(":") * 2)[:2]),
+                             limit=a.limit, threads=a.threads,
                              cache=a.cache)
     summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
     print(f"best epoch {summary['best_epoch']}; checkpoint {a.out / 'best.pt'}; "

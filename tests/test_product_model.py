@@ -178,6 +178,19 @@ def product_run(tmp_path_factory: pytest.TempPathFactory, tiny_data: tuple[Path,
     return out
 
 
+def test_colour_weight_rules() -> None:
+    from export.train_product import select_colour_weight
+
+    raw = {"articleType": 0.4, "baseColour": 0.2}
+    sweep = [{"w": w, "articleType": a, "baseColour": c, "objective": min(a / 0.4 / 1.2, c / 0.2 / 1.8)}
+             for w, a, c in [(0.0, 0.60, 0.20), (0.3, 0.55, 0.37), (0.5, 0.50, 0.38), (0.7, 0.45, 0.40),
+                             (1.0, 0.10, 0.41)]]
+    assert select_colour_weight(sweep, raw, "shape-first") == 0.3  # best shape among w meeting both targets
+    assert select_colour_weight(sweep, raw, "balanced") == 0.5
+    infeasible = [dict(s, baseColour=0.3) for s in sweep]
+    assert 0.0 < select_colour_weight(infeasible, raw, "shape-first") < 1.0  # never 0 or 1: both segments stay
+
+
 def test_training_uses_only_the_training_part_and_writes_its_summary(product_run: Path, tiny_data) -> None:
     from export.data import holdout, list_images
 
@@ -188,7 +201,7 @@ def test_training_uses_only_the_training_part_and_writes_its_summary(product_run
     assert f"({len([f for f in trained if not validation(f)])} train + {len([f for f in trained if validation(f)])} " \
            "validation" in summary["sources"][0]
     assert summary["kind"] == "product" and summary["best_epoch"] in (1, 2)
-    assert 0.0 <= summary["config"]["model"]["colour_weight"] <= 1.0
+    assert 0.0 < summary["config"]["model"]["colour_weight"] < 1.0
     assert set(summary["classes"]) == {"articleType", "subCategory", "baseColour", "fmnist", "joint"}
     assert "Shoes|Red" in summary["classes"]["joint"]
     assert (product_run / "best.pt").exists()
@@ -213,9 +226,8 @@ def test_product_onnx_export_parity_metadata_and_fusion(product_run: Path, tmp_p
     e = enc.encode(x)
     assert np.allclose(np.linalg.norm(e, axis=1), 1.0, atol=1e-5)
     # re-weighting the stored vectors at their own weight gives back plain Euclidean distances
-    if 0 < seg.default_weight < 1:
-        assert np.allclose(fused_distances(e[0], e, seg, seg.default_weight), np.linalg.norm(e - e[0], axis=1),
-                           atol=1e-5)
+    assert np.allclose(fused_distances(e[0], e, seg, seg.default_weight), np.linalg.norm(e - e[0], axis=1),
+                       atol=1e-5)
     model = onnx.load(str(out))
     assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "N"
 
