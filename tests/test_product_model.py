@@ -67,6 +67,23 @@ def test_colour_weight_moves_the_ranking() -> None:
     assert similarity(np.array([0.0]), 1.0)[0] == pytest.approx(1.0)
 
 
+def test_shipped_product_model_keeps_its_contract() -> None:
+    from autosimnet_desktop.core.encoder import Encoder
+
+    path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-product.onnx"
+    assert path.stat().st_size <= 20_000_000
+    enc = Encoder(path, threads=1)
+    meta = enc.info.metadata
+    assert enc.info.metric == "cosine" and enc.dim <= 256 and enc.preprocess.colour_mode == "RGB"
+    seg = segments_from_metadata(meta)
+    assert seg is not None and seg.colour.stop == enc.dim and 0 < seg.default_weight < 1
+    assert float(meta["distance_scale"]) > 0
+    e = enc.encode(np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32))
+    assert e.shape == (3, enc.dim) and np.allclose(np.linalg.norm(e, axis=1), 1.0, atol=1e-5)
+    # the stored layout: each segment has length sqrt(its weight)
+    assert np.allclose(np.linalg.norm(e[:, seg.colour], axis=1), np.sqrt(seg.default_weight), atol=1e-4)
+
+
 # ---------------------------------------------------------------- the torch side
 
 torch = pytest.importorskip("torch", reason="the training helper needs the 'train' extra (torch)")
