@@ -1,8 +1,14 @@
 """Train the product encoder (shape CNN + foreground colour histogram): python -m export.train_product --help.
 
+The defaults reproduce the shipped resources/models/autosimnet-product.onnx:
+
+    python -m export.train_product --folder ../shared/data/products-dev --out runs/product
+    python -m export.to_onnx --run runs/product --output resources/models/autosimnet-product.onnx \
+        --name autosimnet-product --version 1.0
+
 Multi-task training with label heads: Fashion-MNIST class, and articleType, subCategory and baseColour
 of the TRAINING part of a photo folder (export.data.holdout never sees training). Model selection uses a
-validation split of that training part, never the held-out part. Decoded images are cached as .npy.
+validation split of that training part, never the held-out part. Decoded images are cached as .npz (--cache).
 """
 
 from __future__ import annotations
@@ -479,18 +485,19 @@ def product_metadata(summary: dict, spec: Preprocess, embedding_size: int, name:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    p = argparse.ArgumentParser(prog="python -m export.train_product", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m export.train_product", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--fashion-mnist", default=str(DEFAULT_FASHION_MNIST), metavar="DIR",
                    help="Fashion-MNIST idx folder ('none' to leave it out; default %(default)s)")
     p.add_argument("--folder", default=None, help="photo folder with labels.csv (only its training part is used)")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--no-augment", action="store_true")
-    p.add_argument("--heads", default="articleType,subCategory,baseColour,fmnist",
+    p.add_argument("--heads", default="articleType,subCategory,baseColour,fmnist,joint",
                    help="comma-separated label heads, of articleType, subCategory, baseColour, fmnist and joint "
                         "(articleType|baseColour pairs on the fused embedding) (default %(default)s)")
-    p.add_argument("--joint-weight", default="0.5", help="w (or a range LO:HI drawn per step) at which the joint "
+    p.add_argument("--joint-weight", default="0.3:0.7", help="w (or a range LO:HI drawn per step) at which the joint "
                    "head sees the fused embedding (default %(default)s)")
     p.add_argument("--weight-rule", choices=WEIGHT_RULES, default="shape-first",
                    help="how --colour-weight auto chooses w0 on the validation split (default %(default)s)")
@@ -501,8 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pooling", choices=["avg", "max", "avgmax", "flatten"], default=ProductConfig.pooling)
     p.add_argument("--colour", choices=["none", "fixed", "learned"], default=ProductConfig.colour)
     p.add_argument("--colour-bins", type=int, default=ProductConfig.colour_bins)
-    p.add_argument("--colour-pool", type=int, default=ProductConfig.colour_pool)
-    p.add_argument("--colour-attention", action="store_true", help="weight colour pixels by a learned product map")
+    p.add_argument("--colour-pool", type=int, default=4, help="histogram at 64/N pixels a side (default %(default)s)")
+    p.add_argument("--colour-attention", action=argparse.BooleanOptionalAction, default=True,
+                   help="weight colour pixels by a product map learned from the grayscale CNN (default on)")
     p.add_argument("--extra-convs", default=",".join(map(str, ProductConfig.extra_convs)))
     p.add_argument("--shape-dim", type=int, default=ProductConfig.shape_dim)
     p.add_argument("--seed", type=int, default=0)
