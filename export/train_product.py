@@ -3,7 +3,7 @@
 The defaults reproduce the shipped resources/models/autosimnet-product.onnx:
 
     python -m export.train_product --folder ../shared/data/products-dev --out runs/product
-    python -m export.to_onnx --run runs/product --output resources/models/autosimnet-product.onnx \
+    python -m export.to_onnx --run runs/product --output resources/models/autosimnet-product.onnx \\
         --name autosimnet-product --version 1.0
 
 Multi-task training with label heads: Fashion-MNIST class, and articleType, subCategory and baseColour
