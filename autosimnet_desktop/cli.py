@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where catalogue data lives (default: the user data folder, or $AUTOSIMNET_DATA_DIR)")
     folder_opt = argparse.ArgumentParser(add_help=False)
     folder_opt.add_argument("--folder", required=True, type=Path, metavar="FOLDER", help="the catalogue folder")
+    balance = argparse.ArgumentParser(add_help=False)
+    balance.add_argument("--colour-weight", type=_fraction, metavar="W",
+                         help="0 matches shape only, 1 colour only (default: the model's own balance; "
+                              "needs a model with a colour part, such as the default autosimnet-product)")
 
     parser = _Parser(prog="autosimnet", parents=[common],
                      description="Find visually similar products in your own catalogue folder, offline.")
@@ -86,12 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--workers", type=_positive_int, metavar="N", help="decoding threads (default: one per core)")
 
-    p = sub.add_parser("query", parents=[common, catalogue, folder_opt], help="the most similar catalogue items")
+    p = sub.add_parser("query", parents=[common, catalogue, folder_opt, balance], help="the most similar catalogue items")
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument("-k", type=_positive_int, default=10, help="number of results (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("related", parents=[common, catalogue, folder_opt],
+    p = sub.add_parser("related", parents=[common, catalogue, folder_opt, balance],
                        help="for every item its k most similar others (a 'related products' import)")
     p.add_argument("-k", type=_positive_int, default=10, help="related items per product (default 10)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
@@ -176,6 +180,16 @@ def _require_index(catalogue: Any, folder: Path) -> None:
         raise CoreError(f"{folder} has not been indexed yet (run: autosimnet index {folder})")
 
 
+def _colour_weight(args: argparse.Namespace, catalogue: Any) -> float | None:
+    """--colour-weight, refused (exit 2) for a model whose embedding has no separate colour part."""
+    weight = getattr(args, "colour_weight", None)
+    if weight is not None and getattr(catalogue, "segments", None) is None:
+        raise UsageError(f"--colour-weight needs a model with separate shape and colour parts; "
+                         f"{catalogue.model.label} has one embedding (leave the option out, or use "
+                         f"--model autosimnet-product)")
+    return weight
+
+
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet index FOLDER."""
     from .core.catalogue import Catalogue, check_folder, load_encoder
@@ -225,9 +239,10 @@ def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
     if not image.exists():
         raise UsageError(f"image not found: {image}")
     with _open(args, args.folder) as catalogue:
+        weight = _colour_weight(args, catalogue)
         _require_index(catalogue, args.folder)
         try:
-            hits = catalogue.query(image, k=args.k)
+            hits = catalogue.query(image, k=args.k, colour_weight=weight)
         except ImageError as exc:
             raise UsageError(f"cannot read image {image}: {exc}") from None
     if args.json:
@@ -254,7 +269,8 @@ def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any]
 
 def cmd_related(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet related --folder FOLDER."""
-    return _export(args, out, lambda c: c.related(k=args.k), exporting.related_json, exporting.write_related_csv)
+    return _export(args, out, lambda c: c.related(k=args.k, colour_weight=_colour_weight(args, c)),
+                   exporting.related_json, exporting.write_related_csv)
 
 
 def cmd_duplicates(args: argparse.Namespace, out: TextIO) -> int:

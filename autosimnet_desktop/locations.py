@@ -6,7 +6,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-DEFAULT_MODEL = "autosimnet-paper.onnx"
+DEFAULT_MODEL = "autosimnet-product.onnx"  # the fused shape+colour model; the paper DAE stays selectable
 
 
 @cache

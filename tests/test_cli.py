@@ -141,3 +141,38 @@ def test_installed_entry_point_and_data_dir_option(shop: Path, tmp_path: Path) -
     done = subprocess.run([sys.executable, "-m", "autosimnet_desktop.cli", "info", "--folder", str(shop)],
                           capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert "searchable:    0 images" in done.stdout  # the default data folder knows nothing of it
+
+
+def test_colour_weight_on_query_and_related(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "index", str(shop), "--quiet")
+    image = shop / "shoes" / "item-0000.jpg"
+    for weight in ("0", "0.3", "1"):
+        code, out, err = run(capsys, "query", str(image), "--folder", str(shop), "-k", "3", "--json",
+                             "--colour-weight", weight)
+        hits = json.loads(out)
+        assert code == 0 and err == "" and hits[0]["path"] == "shoes/item-0000.jpg" and len(hits) == 3
+    code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json",
+                       "--colour-weight", "1")
+    assert code == 0 and len(json.loads(out)) == 8
+    for bad in ("1.5", "-0.1", "red"):
+        code, out, err = run(capsys, "query", str(image), "--folder", str(shop), "--colour-weight", bad)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--colour-weight" in err
+        code, _, err = run(capsys, "related", "--folder", str(shop), "--colour-weight", bad)
+        assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_the_paper_model_stays_selectable_and_refuses_a_colour_weight(shop: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "index", str(shop), "--quiet")
+    code, out, _ = run(capsys, "info", "--folder", str(shop), "--json")
+    assert code == 0 and json.loads(out)["model_label"].startswith("autosimnet-product")
+    code, out, _ = run(capsys, "index", str(shop), "--model", "autosimnet-paper")
+    assert code == 0 and "note: the index was built with autosimnet-product" in out and "changed 8" in out
+    image = shop / "shoes" / "item-0000.jpg"
+    code, out, _ = run(capsys, "query", str(image), "--folder", str(shop), "--model", "autosimnet-paper", "--json")
+    assert code == 0 and json.loads(out)[0]["path"] == "shoes/item-0000.jpg"
+    for argv in (["query", str(image)], ["related"]):
+        code, out, err = run(capsys, *argv, "--folder", str(shop), "--model", "autosimnet-paper",
+                             "--colour-weight", "0.5")
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+        assert "--colour-weight needs a model with separate shape and colour parts" in err

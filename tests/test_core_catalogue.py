@@ -17,6 +17,7 @@ from autosimnet_desktop.core.encoder import Encoder
 from autosimnet_desktop.core.imaging import ImageError
 from autosimnet_desktop.core.indexer import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
+from autosimnet_desktop.locations import DEFAULT_MODEL
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
@@ -405,3 +406,74 @@ def test_a_moved_catalogue_folder_never_shows_stale_results(tmp_path: Path, enco
     assert catalogue.count() == 0  # a new place is a new catalogue: nothing points into the old one
     assert catalogue.index().new == 6
     assert sorted(catalogue.related(k=1)) == paths
+
+
+# -- the default (fused) model: switching models and the colour <-> shape balance -----------------------------
+
+
+def coloured_products(folder: Path) -> None:
+    """Boxes and rings (two shapes) in red and in blue (two colours), a few shades each, on white."""
+    from PIL import ImageDraw
+
+    for shape in ("box", "ring"):
+        for colour, rgb in (("red", (200, 30, 30)), ("blue", (30, 40, 200))):
+            for i in range(4):
+                img = Image.new("RGB", (80, 80), "white")
+                draw = ImageDraw.Draw(img)
+                fill = tuple(min(255, c + 12 * i) for c in rgb)
+                box = (12 + i, 10, 68 - i, 70)
+                if shape == "box":
+                    draw.rectangle(box, fill=fill)
+                else:
+                    draw.ellipse(box, outline=fill, width=9)
+                (folder / shape).mkdir(parents=True, exist_ok=True)
+                img.save(folder / shape / f"{colour}-{i}.png")
+
+
+def test_the_default_model_is_the_fused_product_model(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 4)
+    with Catalogue.open(folder) as catalogue:
+        assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-product.onnx"
+        assert catalogue.segments is not None and 0 < catalogue.default_colour_weight < 1
+        assert catalogue.encoder.dim == catalogue.model.embedding_size <= 256
+
+
+def test_colour_weight_moves_the_ranking_from_shape_to_colour(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    coloured_products(folder)
+    with Catalogue.open(folder) as catalogue:
+        catalogue.index()
+        probe = "box/red-0.png"
+        default = catalogue.similar_to(probe, 5)
+        assert catalogue.similar_to(probe, 5, colour_weight=catalogue.default_colour_weight) == default
+        shape_only = catalogue.similar_to(probe, 3, colour_weight=0.0)
+        colour_only = catalogue.similar_to(probe, 3, colour_weight=1.0)
+        assert all(hit.path.startswith("box/") for hit in shape_only), shape_only
+        assert all("/red-" in hit.path for hit in colour_only), colour_only
+        for hits in (shape_only, colour_only):
+            assert [h.distance for h in hits] == sorted(h.distance for h in hits)
+            assert all(0 < h.similarity <= 1 for h in hits) and probe not in [h.path for h in hits]
+        queried = catalogue.query(folder / probe, 4, colour_weight=1.0)
+        assert queried[0].path == probe and all("/red-" in h.path for h in queried)
+        related = catalogue.related(3, colour_weight=1.0)
+        assert related[probe] == colour_only
+        with pytest.raises(ValueError):
+            catalogue.similar_to(probe, 3, colour_weight=1.5)
+
+
+def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    with Catalogue.open(folder) as product:
+        product.index()
+        assert product.model_change() is None
+    with Catalogue.open(folder, model="autosimnet-paper") as paper:
+        assert paper.model_change() == ("autosimnet-product 1.0", 6)
+        assert paper.count() == 0 and "autosimnet-product" in paper.info().note
+        report = paper.index()
+        assert report.rebuilt and report.changed == 6 and paper.count() == 6
+        assert paper.encoder.dim == 2048 and paper.segments is None
+        with pytest.raises(ModelError, match="colour"):
+            paper.query(folder / "shoes" / "item-0000.jpg", 3, colour_weight=0.5)
+        assert paper.query(folder / "shoes" / "item-0000.jpg", 3)[0].path == "shoes/item-0000.jpg"

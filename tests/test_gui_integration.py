@@ -16,7 +16,7 @@ from autosimnet_desktop.gui.app import build_parser, catalogue_factory
 from autosimnet_desktop.gui.dialogs import AboutDialog
 from autosimnet_desktop.gui.results_model import CARD_ROLE
 from autosimnet_desktop.gui.sources import QuerySource
-from autosimnet_desktop.locations import sample_catalogue
+from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
 
 from .gui_support import build_window, open_and_index
 
@@ -50,7 +50,9 @@ def test_a_query_on_the_real_engine_finds_the_same_kind_of_product(qtbot, tmp_pa
     assert any(cache.rglob("*.png"))  # cached for the next query
     window.actions_.about.trigger()
     about = window.findChildren(AboutDialog)[0].details.toPlainText()
-    assert "autosimnet-paper-dae" in about and "2,048 numbers, l2" in about
+    default = window.session.catalogue.model  # the default model: read, not hard-coded
+    assert default.path.name == DEFAULT_MODEL
+    assert default.name in about and f"{default.embedding_size:,} numbers, {default.metric}" in about
     window.page.view.setCurrentIndex(model.index(3))
     window.actions_.find_similar.trigger()
     name = model.hit(3).path.rsplit("/", 1)[1]

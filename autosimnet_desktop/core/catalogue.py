@@ -21,6 +21,7 @@ from PIL import Image
 from ..locations import resolve_model
 from .datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
 from .encoder import Encoder, ModelInfo
+from .fusion import Segments, fused_distances, segments_from_metadata
 from .imaging import load_for_model
 from .indexer import IndexSettings, Indexer
 from .records import (
@@ -36,7 +37,7 @@ from .records import (
     StoreError,
 )
 from .scanner import os_error_reason
-from .search import Searcher, estimate_scale, sample_labels
+from .search import Rerank, Searcher, estimate_scale, sample_labels
 from .store import PENDING, Store
 from .vector_index import VectorIndex, file_signature
 
@@ -114,6 +115,11 @@ class Catalogue:
         self.folder = check_folder(folder)
         self.encoder = encoder
         self.model: ModelInfo = encoder.info
+        try:
+            # The colour <-> shape balance of a fused model (None: one embedding, no balance to change).
+            self.segments: Segments | None = segments_from_metadata(self.model.metadata)
+        except ValueError as exc:
+            raise ModelError(f"{self.model.label}: {exc}") from None
         self.data_dir = catalogue_data_dir(self.folder, data_dir)
         self.settings = settings or IndexSettings(workers=workers)
         self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
@@ -255,17 +261,47 @@ class Catalogue:
                 return fresh
         return estimate
 
+    @property
+    def default_colour_weight(self) -> float | None:
+        """The colour weight the model stores its embeddings with (None: the model has no colour part)."""
+        return self.segments.default_weight if self.segments is not None else None
+
+    def _rerank(self, colour_weight: float | None) -> Rerank | None:
+        """The re-ranking for a colour weight in 0..1; None when the stored embeddings already rank right.
+
+        ValueError for a weight outside 0..1; ModelError for a model without separate shape and colour parts.
+        """
+        if colour_weight is None:
+            return None
+        weight = float(colour_weight)
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"the colour weight must be between 0 and 1, not {colour_weight}")
+        segments = self.segments
+        if segments is None:
+            raise ModelError(f"{self.model.label} has no separate colour and shape parts, so the colour weight "
+                             "cannot be changed (a fused model such as autosimnet-product can)")
+        if abs(weight - segments.default_weight) < 1e-6:
+            return None  # the HNSW distances are exactly d_w at the model's own weight
+        return lambda query, candidates: fused_distances(query, candidates, segments, weight)
+
     def _embed(self, image: str | Path | bytes | Image.Image) -> np.ndarray:
         """Decode and encode one query image (ImageError if it cannot be read)."""
         return self.encoder.encode(load_for_model(image, self.encoder.preprocess))
 
-    def query(self, image: str | Path | bytes | Image.Image, k: int = 10) -> list[SearchHit]:
-        """The k catalogue items most similar to an image file, raw bytes or PIL image, best first."""
-        vector = self._embed(image)
-        return self.searcher.nearest(vector, k) if self.count() else []
+    def query(self, image: str | Path | bytes | Image.Image, k: int = 10,
+              colour_weight: float | None = None) -> list[SearchHit]:
+        """The k catalogue items most similar to an image file, raw bytes or PIL image, best first.
 
-    def similar_to(self, relpath: str, k: int = 10) -> list[SearchHit]:
+        `colour_weight` (0 = match shape only .. 1 = match colour only; None = the model's default) re-ranks
+        a candidate list from the index; see core.fusion.
+        """
+        rerank = self._rerank(colour_weight)
+        vector = self._embed(image)
+        return self.searcher.nearest(vector, k, rerank=rerank) if self.count() else []
+
+    def similar_to(self, relpath: str, k: int = 10, colour_weight: float | None = None) -> list[SearchHit]:
         """The k items most similar to a catalogue item (by its stored embedding), excluding itself."""
+        rerank = self._rerank(colour_weight)
         label = self.store.id_of(relpath)
         if label is None:
             raise NotIndexedError(f"{relpath} is not in the index")
@@ -273,12 +309,13 @@ class Catalogue:
             vector = self.vector_index.vectors([label])
         except KeyError:
             raise NotIndexedError(f"{relpath} is not in the index") from None
-        return self.searcher.nearest(vector, k, exclude=label)
+        return self.searcher.nearest(vector, k, exclude=label, rerank=rerank)
 
     def related(self, k: int = 10, progress: ProgressCallback | None = None,
-                cancel: CancelToken | None = None) -> dict[str, list[SearchHit]]:
+                cancel: CancelToken | None = None, colour_weight: float | None = None) -> dict[str, list[SearchHit]]:
         """For every item, its k most similar other items, best first (raises Cancelled if cancelled)."""
-        return self.searcher.related(k, progress, cancel, threads=self.workers)
+        rerank = self._rerank(colour_weight)
+        return self.searcher.related(k, progress, cancel, threads=self.workers, rerank=rerank)
 
     def duplicates(self, min_similarity: float = 0.95, progress: ProgressCallback | None = None,
                    cancel: CancelToken | None = None) -> list[list[SearchHit]]:
@@ -290,6 +327,12 @@ class Catalogue:
     def count(self) -> int:
         """Searchable items now (0 while the stored index belongs to another model)."""
         return 0 if self._stale else len(self.vector_index)
+
+    def model_change(self) -> tuple[str, int] | None:
+        """(label of the model the stored index was built with, photos it held) if this model must rebuild it."""
+        if not self._stale:
+            return None
+        return self.store.get_meta("model_label", "another model") or "another model", self.store.count()
 
     def failures(self) -> list[Failure]:
         """Files that could not be indexed, with their reasons."""

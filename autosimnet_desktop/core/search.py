@@ -61,6 +61,15 @@ def sample_labels(labels: list[int], size: int = SCALE_SAMPLE, seed: int = 0) ->
 
 
 PathLookup = Callable[[list[int]], dict[int, str]]
+# (query vector D, candidate vectors N x D) -> N distances: a re-ranking of the HNSW candidates, e.g. the
+# colour <-> shape balance of a fused model (core.fusion.fused_distances at a chosen weight).
+Rerank = Callable[[np.ndarray, np.ndarray], np.ndarray]
+RERANK_MIN_CANDIDATES = 200  # a re-ranked search looks at max(5k, 200) HNSW neighbours of the stored embedding
+
+
+def rerank_candidates(k: int) -> int:
+    """How many HNSW candidates a re-ranked top-k search re-scores."""
+    return max(5 * k, RERANK_MIN_CANDIDATES)
 
 
 class Searcher:
@@ -86,27 +95,64 @@ class Searcher:
                 break
         return out
 
-    def nearest(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[SearchHit]:
-        """The k items nearest to `vector`, best first (never `exclude`)."""
+    def nearest(self, vector: np.ndarray, k: int, exclude: int | None = None,
+                rerank: Rerank | None = None) -> list[SearchHit]:
+        """The k items nearest to `vector`, best first (never `exclude`); `rerank` re-scores a candidate list."""
         if k <= 0:
             return []
         # One extra for the excluded item, a few more for rows removed between the search and the lookup.
-        (labels, distances), = self.index.search(vector, k + 1 + 4)
+        wanted = (rerank_candidates(k) if rerank is not None else k) + 1 + 4
+        (labels, distances), = self.index.search(vector, wanted)
+        if rerank is not None:
+            return self.reranked(vector, labels, k, exclude, rerank)
         return self.hits(labels, distances, k, exclude)
 
+    def reranked(self, vector: np.ndarray, labels: np.ndarray, k: int, exclude: int | None, rerank: Rerank,
+                 scale: float | None = None, names: dict[int, str] | None = None,
+                 table: tuple[np.ndarray, np.ndarray] | None = None) -> list[SearchHit]:
+        """The k best of candidate `labels` by `rerank` distance to `vector` (never `exclude`), best first.
+
+        `table` (sorted labels, their vectors) saves reading the candidates from hnswlib one query at a time.
+        """
+        chosen = [int(x) for x in labels if int(x) != exclude]
+        if table is not None:
+            known, stored = table
+            at = np.searchsorted(known, chosen)
+            ok = (at < len(known)) & (known[np.minimum(at, len(known) - 1)] == chosen) if len(known) else at < 0
+            chosen, vectors = [c for c, keep in zip(chosen, ok) if keep], stored[at[ok]]
+        else:
+            try:
+                vectors = self.index.vectors(chosen)
+            except KeyError:  # an item was removed meanwhile: re-score the survivors
+                chosen, vectors = self._surviving(chosen)
+        if not chosen:
+            return []
+        distances = np.asarray(rerank(np.asarray(vector, np.float32).reshape(-1), vectors), np.float32)
+        order = np.argsort(distances, kind="stable")
+        return self.hits(np.asarray(chosen, np.int64)[order], distances[order], k, exclude, scale, names)
+
     def related(self, k: int, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                batch: int = 256, threads: int = 1) -> dict[str, list[SearchHit]]:
+                batch: int = 256, threads: int = 1, rerank: Rerank | None = None) -> dict[str, list[SearchHit]]:
         """For every item, its k most similar other items, best first; keyed and ordered by path."""
-        return dict(sorted(self._neighbours(k, progress, cancel, batch, threads)))
+        return dict(sorted(self._neighbours(k, progress, cancel, batch, threads, rerank)))
 
     def _neighbours(self, k: int, progress: ProgressCallback | None, cancel: CancelToken | None,
-                    batch: int, threads: int) -> Iterator[tuple[str, list[SearchHit]]]:
+                    batch: int, threads: int,
+                    rerank: Rerank | None = None) -> Iterator[tuple[str, list[SearchHit]]]:
         """(path, its k nearest other items) for every item, a batch of knn queries at a time."""
         labels = self.index.labels()
         names = self.paths(labels)
         scale = self.scale()
         total = len(labels)
         started = time.perf_counter()
+        table = None
+        if rerank is not None:  # every item's vector, read once (256 floats each for a fused model)
+            known = [label for label in labels if label in names]
+            try:
+                table = (np.asarray(known, np.int64), self.index.vectors(known))
+            except KeyError:
+                kept, vectors = self._surviving(known)
+                table = (np.asarray(kept, np.int64), vectors)
         for start in range(0, total, batch):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
@@ -115,9 +161,13 @@ class Searcher:
                 vectors = self.index.vectors(chunk)
             except KeyError:  # an item was removed meanwhile: fetch the survivors one by one
                 chunk, vectors = self._surviving(chunk)
-            rows = self.index.search(vectors, k + 1 + 4, threads=threads) if chunk else []
-            for label, (found, distances) in zip(chunk, rows):
-                yield names[label], self.hits(found, distances, k, exclude=label, scale=scale, names=names)
+            wanted = (rerank_candidates(k) if rerank is not None else k) + 1 + 4
+            rows = self.index.search(vectors, wanted, threads=threads) if chunk else []
+            for row, (label, (found, distances)) in enumerate(zip(chunk, rows)):
+                if rerank is not None:
+                    yield names[label], self.reranked(vectors[row], found, k, label, rerank, scale, names, table)
+                else:
+                    yield names[label], self.hits(found, distances, k, exclude=label, scale=scale, names=names)
             if progress is not None:
                 done = min(total, start + batch)
                 elapsed = time.perf_counter() - started
