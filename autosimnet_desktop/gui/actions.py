@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 
 from .icons import themed
@@ -32,6 +32,11 @@ class Actions:
                                 "Choose the folder with your product photos", ("folder-open", SP.SP_DirOpenIcon))
         self.open_sample = make("Open the sample catalogue", tip="300 clothing photos to try the app with")
         self.recent_menu = QMenu("Open recent", window)
+        # Filled by the window from the shipped models' metadata; one checked entry, the model in use.
+        self.model_menu = QMenu("&Model", window)
+        self.model_menu.setToolTipsVisible(True)
+        self.model_group = QActionGroup(window)
+        self.model_group.setExclusive(True)
         self.open_image = make("Open image…", "Ctrl+I", "Search for a photo from your computer",
                                ("document-open", SP.SP_FileIcon))
         self.paste = make("Paste image", QKeySequence.StandardKey.Paste,
@@ -90,6 +95,7 @@ class Actions:
         result_menu.addActions([self.back])
         result_menu.addSeparator()
         result_menu.addActions(self.result_actions)
+        bar.addMenu(self.model_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about)
 

@@ -9,7 +9,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .. import __version__
 
@@ -29,12 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def catalogue_factory(model: str | None, data_dir: Path | None) -> Any:
-    """folder -> Catalogue.open(folder, model, data_dir); called on a pool thread."""
+def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Path | None) -> Any:
+    """folder -> Catalogue.open(folder, model, data_dir); called on a pool thread.
+
+    `model` may be a callable asked at each opening (the window's current model choice).
+    """
     def open_catalogue(folder: Path) -> Any:
         from ..core.catalogue import Catalogue  # imported lazily: the window shows before onnxruntime loads
 
-        return Catalogue.open(folder, model=model, data_dir=data_dir)
+        chosen = model() if callable(model) else model
+        return Catalogue.open(folder, model=chosen or None, data_dir=data_dir)
 
     return open_catalogue
 
@@ -92,9 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner = TaskRunner(pool)
     from ..core.datadirs import thumbnail_cache_dir
 
-    services = Services(factory=catalogue_factory(args.model, args.data_dir), runner=runner,
+    services = Services(factory=catalogue_factory(lambda: window.current_model(), args.data_dir), runner=runner,
                         thumbnail_dir=lambda catalogue: thumbnail_cache_dir(catalogue.folder, args.data_dir))
     window = MainWindow(Settings(), services)
+    window.model_override = args.model  # --model wins for this run, until a model is chosen in the Model menu
     app.setWindowIcon(window.icon)
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

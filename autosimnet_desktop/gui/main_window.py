@@ -21,7 +21,7 @@ from .choosers import Choosers
 from .dialogs import AboutDialog, FailuresDialog
 from .duplicates import DuplicatesDialog
 from .errors import describe
-from .formatting import index_report_message
+from .formatting import duration, index_report_message, plural
 from .icons import app_icon
 from .message_bar import MessageBar
 from .mime import OpenFolder, acceptable, interpret
@@ -87,6 +87,12 @@ class MainWindow(QMainWindow):
         self.runner.unhandled_error.connect(lambda exc: self.messages.show_message(describe(exc), "error"))
         self._requery_timer = QTimer(self, singleShot=True, interval=350)
         self._requery_timer.timeout.connect(lambda: self._rerun_query())
+        # While the Shape … Colour slider moves, search again at most every 150 ms (the last position always).
+        self._balance_timer = QTimer(self, singleShot=True, interval=150)
+        self._balance_timer.timeout.connect(lambda: self._rerun_query())
+        self.model_override: str | None = None  # a --model given on the command line, until one is chosen
+        self._models: tuple[Any, ...] = ()
+        self._models_asked = False
         self._restore_layout()
         self.show_welcome()
 
@@ -135,6 +141,8 @@ class MainWindow(QMainWindow):
         panel.paste_clicked.connect(self.paste)
         panel.result_count_changed.connect(self._result_count_changed)
         panel.min_similarity_changed.connect(self._min_similarity_changed)
+        panel.colour_weight_changed.connect(self._colour_weight_changed)
+        a.model_menu.aboutToShow.connect(self._ask_models)
         self.page.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
         self.page.model.modelReset.connect(self._update_actions)
         self.progress.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
@@ -225,6 +233,16 @@ class MainWindow(QMainWindow):
                                            ratio=self.devicePixelRatioF(), parent=session)
         self.page.model.set_thumbnails(self._thumbnails)
         self.summary.set_catalogue(session.folder.name, None)
+        segments = getattr(catalogue, "segments", None)
+        default = segments.default_weight if segments is not None else None
+        self.page.panel.set_balance(default, self.settings.colour_weight if default is not None else None)
+        if session.model_change is not None:
+            old, count = session.model_change
+            self.messages.show_message(
+                f"Model changed to {catalogue.model.label}: re-indexing all {plural(count, 'photo')} "
+                f"(they were indexed with {old}). Searches find them again as they are re-indexed.", "info",
+                timeout_ms=0)
+        self._check_model_menu()
         self._update_actions()
         if self._pending_query is not None:
             pending, self._pending_query = self._pending_query, None
@@ -279,6 +297,12 @@ class MainWindow(QMainWindow):
         if report.changed and self._thumbnails is not None:
             self._thumbnails.forget()  # edited photos: the disk cache is keyed by mtime, memory only by path
         message = index_report_message(report)
+        model_change = self.session.model_change if self.session is not None else None
+        if report.rebuilt and not report.cancelled and model_change is not None and self.session is not None:
+            self.session.model_change = None
+            label = self.session.catalogue.model.label
+            message = (f"Re-indexed {plural(report.new + report.changed, 'photo')} with {label} in "
+                       f"{duration(report.seconds)}: searches use the new model now.", "info", None)
         if message is not None:
             text, level, timeout = message
             self.messages.show_message(text, level, timeout_ms=timeout)
@@ -299,7 +323,7 @@ class MainWindow(QMainWindow):
         start = Path.home() / f"{self.session.folder.name}-related-products.csv"
         path = self.services.choosers.csv(self, start)
         if path is not None:
-            self.session.export_related(path, RELATED_K, self.services.write_related)
+            self.session.export_related(path, RELATED_K, self.services.write_related, self.page.panel.colour_weight)
 
     def find_duplicates(self) -> None:
         """Look for groups of near-identical products."""
@@ -354,12 +378,12 @@ class MainWindow(QMainWindow):
             self._history = [*self._history[-(MAX_HISTORY - 1):], self._current]
         self._current = source
         self.page.panel.show_pending(source.name)
-        self.session.query(source, self.page.panel.count_spin.value())
+        self.session.query(source, self.page.panel.count_spin.value(), self.page.panel.colour_weight)
         self._update_actions()
 
     def _rerun_query(self) -> None:
         if self._current is not None and self.session is not None and self.session.is_open:
-            self.session.query(self._current, self.page.panel.count_spin.value())
+            self.session.query(self._current, self.page.panel.count_spin.value(), self.page.panel.colour_weight)
 
     def back(self) -> None:
         """Search again for the previous query."""
@@ -391,6 +415,90 @@ class MainWindow(QMainWindow):
 
     def _min_similarity_changed(self, value: float) -> None:
         self.settings.min_similarity = value
+
+    def _colour_weight_changed(self, value: float) -> None:
+        self.settings.colour_weight = value
+        if not self._balance_timer.isActive():
+            self._balance_timer.start()
+
+    # -- model choice ----------------------------------------------------------------------------
+    def current_model(self) -> str | None:
+        """The model new catalogues open with: --model, else the Model menu's choice, else None (the default)."""
+        return self.model_override or self.settings.model or None
+
+    def _ask_models(self) -> None:
+        """Read the shipped models' metadata on the pool the first time the Model menu opens."""
+        if self._models_asked:
+            self._check_model_menu()
+            return
+        self._models_asked = True
+        self.actions_.model_menu.addAction("Reading the models…").setEnabled(False)
+        from ..core.models import shipped_models
+
+        self.runner.submit(shipped_models, on_result=self.set_models,
+                           on_error=lambda exc: self.messages.show_message(describe(exc), "error"))
+
+    def set_models(self, models: Any) -> None:
+        """Fill the Model menu with the shipped models (core.models.ShippedModel), the one in use checked."""
+        self._models_asked = True
+        self._models = tuple(models)
+        menu, group = self.actions_.model_menu, self.actions_.model_group
+        menu.clear()
+        for action in group.actions():
+            group.removeAction(action)
+        for model in self._models:
+            action = menu.addAction(model.label + (" (default)" if model.default else ""))
+            action.setCheckable(True)
+            action.setData(model.file)
+            action.setToolTip("Sees shape and colour: the Shape … Colour slider sets the balance" if model.fused
+                              else "The AutoSimNet paper's model: greyscale shapes only")
+            group.addAction(action)
+            action.triggered.connect(lambda _checked=False, f=model.file: self.choose_model(f))
+        menu.addSeparator()
+        note = menu.addAction("Changing the model re-indexes the open catalogue")
+        note.setEnabled(False)
+        self._check_model_menu()
+
+    def _in_use(self) -> str:
+        """File name of the model in use (the open catalogue's, else the one the next catalogue opens with)."""
+        from ..locations import resolve_model
+
+        catalogue = self.session.catalogue if self.session is not None and self.session.is_open else None
+        model = getattr(catalogue, "model", None)
+        path = getattr(model, "path", None)
+        return Path(path).name if path is not None else resolve_model(self.current_model()).name
+
+    def _check_model_menu(self) -> None:
+        in_use = self._in_use()
+        for action in self.actions_.model_group.actions():
+            action.setChecked(action.data() == in_use)
+
+    def choose_model(self, file: str) -> None:
+        """Use the shipped model `file` from now on (remembered); the open catalogue is re-opened and re-indexed."""
+        from ..locations import DEFAULT_MODEL
+
+        in_use = self._in_use()
+        self.settings.model = "" if file == DEFAULT_MODEL else file
+        self.model_override = None
+        if file == in_use or self.session is None:
+            self._check_model_menu()
+            return
+        folder, old, current = self.session.folder, self.session, self._current
+        self._retire_session()
+        self.summary.set_catalogue(f"Switching {folder.name} to another model…", None)
+        self.messages.show_message(f"Switching to {file.removesuffix('.onnx')}…", "info", timeout_ms=0)
+
+        def reopen() -> None:
+            if self.session is None:  # nothing else was opened meanwhile
+                self.open_folder(folder)
+                if current is not None:
+                    self._pending_query = current  # searched again once open, and again when re-indexed
+
+        if old.is_closed:
+            reopen()
+        else:
+            # The old catalogue saves and closes first, so the two never index the same data folder at once.
+            old.closed.connect(reopen)
 
     def choose_image(self) -> None:
         """Ask for an image file and search for it."""

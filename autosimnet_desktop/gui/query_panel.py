@@ -81,6 +81,7 @@ class QueryPanel(QWidget):
     paste_clicked = Signal()
     result_count_changed = Signal(int)
     min_similarity_changed = Signal(float)
+    colour_weight_changed = Signal(float)  # the "Shape … Colour" balance moved (0 = shape only, 1 = colour only)
 
     def __init__(self, result_count: int, min_similarity: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,10 +124,28 @@ class QueryPanel(QWidget):
         slider_row = QHBoxLayout()
         slider_row.addWidget(self.similarity_slider, 1)
         slider_row.addWidget(self.similarity_label)
-        options = QFormLayout()
+        self.balance_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.balance_slider.setRange(0, 100)
+        self.balance_slider.setPageStep(10)
+        self.balance_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.balance_slider.setTickInterval(50)
+        self.balance_slider.setToolTip("Left: find the same kind of product whatever its colour. "
+                                       "Right: find products of the same colour.")
+        self.balance_slider.valueChanged.connect(lambda value: self.colour_weight_changed.emit(value / 100))
+        self._balance_default: float | None = None
+        shape_label, colour_label = QLabel("Shape", self), QLabel("Colour", self)
+        self.balance_row = QWidget(self)
+        balance_row = QHBoxLayout(self.balance_row)
+        balance_row.setContentsMargins(0, 0, 0, 0)
+        balance_row.addWidget(shape_label)
+        balance_row.addWidget(self.balance_slider, 1)
+        balance_row.addWidget(colour_label)
+        self.options = options = QFormLayout()
         options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         options.addRow("Show", self.count_spin)
         options.addRow("At least", slider_row)
+        options.addRow("Match", self.balance_row)
+        options.setRowVisible(self.balance_row, False)  # until a model with a colour part is loaded
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 8, 12)
@@ -166,6 +185,26 @@ class QueryPanel(QWidget):
         """Back to the drop hint."""
         self.preview.hint = "Drop a product photo here\n\nor paste one with Ctrl+V"
         self.preview.update()
+
+    def set_balance(self, default: float | None, value: float | None = None) -> None:
+        """Offer the Shape … Colour balance at `value` (else the model's `default`); None hides it.
+
+        A model without separate shape and colour parts (the paper's) has no balance to move.
+        """
+        self._balance_default = default
+        self.options.setRowVisible(self.balance_row, default is not None)
+        if default is not None:
+            self.balance_slider.blockSignals(True)
+            self.balance_slider.setValue(round(100 * (default if value is None else value)))
+            self.balance_slider.blockSignals(False)
+            self.balance_slider.setToolTip(
+                "Left: find the same kind of product whatever its colour. Right: find products of the same "
+                f"colour. The model's own balance is {round(100 * default)}% colour.")
+
+    @property
+    def colour_weight(self) -> float | None:
+        """The balance as 0..1 (0 = shape only); None when the model has none."""
+        return self.balance_slider.value() / 100 if self._balance_default is not None else None
 
     @property
     def min_similarity(self) -> float:

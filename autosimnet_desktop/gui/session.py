@@ -64,6 +64,8 @@ class CatalogueSession(QObject):
         self.thumbnail_dir: Path | None = None
         self.count = 0
         self.last_report: IndexReport | None = None
+        # (model the stored index was built with, photos it held) when the chosen model must re-index them
+        self.model_change: tuple[str, int] | None = None
         self._factory = factory
         self._thumbnail_dir_for = thumbnail_dir
         self._runner = runner
@@ -86,16 +88,17 @@ class CatalogueSession(QObject):
         self._submit(self._open_blocking, on_result=self._on_opened,
                      on_error=lambda exc: self.open_failed.emit(describe(exc)))
 
-    def _open_blocking(self) -> tuple[Any, Path | None]:
+    def _open_blocking(self) -> tuple[Any, Path | None, tuple[str, int] | None]:
         catalogue = self._factory(self.folder)
         try:
             cache = self._thumbnail_dir_for(catalogue)
         except Exception:  # noqa: BLE001 - no thumbnail cache only costs speed
             cache = None
-        return catalogue, cache
+        model_change = getattr(catalogue, "model_change", None)
+        return catalogue, cache, model_change() if model_change is not None else None
 
-    def _on_opened(self, opened: tuple[Any, Path | None]) -> None:
-        catalogue, self.thumbnail_dir = opened
+    def _on_opened(self, opened: tuple[Any, Path | None, tuple[str, int] | None]) -> None:
+        catalogue, self.thumbnail_dir, self.model_change = opened
         self.catalogue = catalogue
         self.folder = Path(getattr(catalogue, "folder", self.folder))
         self.opened.emit(catalogue)
@@ -103,6 +106,11 @@ class CatalogueSession(QObject):
             self._watcher.watch(self.folder)
         self.refresh_count()
         self.reindex()
+
+    @property
+    def is_closed(self) -> bool:
+        """True once `closed` has been emitted."""
+        return self._closed
 
     @property
     def is_open(self) -> bool:
@@ -164,12 +172,14 @@ class CatalogueSession(QObject):
         catalogue = self.catalogue
         self._start_job(INDEX, lambda ctx: catalogue.index(progress=ctx.report, cancel=ctx.cancel))
 
-    def export_related(self, path: Path, k: int, write: Callable[[dict[str, list[SearchHit]], Path], Any]) -> bool:
+    def export_related(self, path: Path, k: int, write: Callable[[dict[str, list[SearchHit]], Path], Any],
+                       colour_weight: float | None = None) -> bool:
         """Compute every product's k most similar others and write them with `write`; False if busy."""
         catalogue = self.catalogue
+        balance = {"colour_weight": colour_weight} if colour_weight is not None else {}
 
         def run(ctx: TaskContext) -> Path:
-            related = catalogue.related(k=k, progress=ctx.report, cancel=ctx.cancel)
+            related = catalogue.related(k=k, progress=ctx.report, cancel=ctx.cancel, **balance)
             write(related, path)
             return path
 
@@ -228,8 +238,11 @@ class CatalogueSession(QObject):
             self.reindex()
 
     # -- queries and look-ups --------------------------------------------------------------------
-    def query(self, source: QuerySource, k: int) -> int:
-        """Search for `source` in the background; returns its generation (older results are dropped)."""
+    def query(self, source: QuerySource, k: int, colour_weight: float | None = None) -> int:
+        """Search for `source` in the background; returns its generation (older results are dropped).
+
+        `colour_weight` (0..1) is the Shape … Colour balance of a fused model; None: the model's own.
+        """
         self._generation += 1
         generation = self._generation
         catalogue, folder = self.catalogue, self.folder
@@ -239,10 +252,11 @@ class CatalogueSession(QObject):
 
         def run() -> QueryOutcome:
             prepared = prepare(source, folder)
+            balance = {"colour_weight": colour_weight} if colour_weight is not None else {}
             if source.kind == "catalogue":
-                hits = catalogue.similar_to(source.relpath, k=k)
+                hits = catalogue.similar_to(source.relpath, k=k, **balance)
             else:
-                hits = catalogue.query(prepared.query_input, k=k)
+                hits = catalogue.query(prepared.query_input, k=k, **balance)
             return QueryOutcome(source, prepared, list(hits), generation)
 
         self._submit(run, priority=PRIORITY_QUERY,

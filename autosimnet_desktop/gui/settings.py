@@ -128,3 +128,25 @@ class Settings:
     @duplicate_similarity.setter
     def duplicate_similarity(self, value: float) -> None:
         self._store.setValue("duplicates/min_similarity", float(value))
+
+    @property
+    def model(self) -> str:
+        """The chosen model (a shipped file name such as 'autosimnet-paper.onnx'); '' means the default model."""
+        return str(self._store.value("model/file", "") or "")
+
+    @model.setter
+    def model(self, value: str | None) -> None:
+        self._store.setValue("model/file", value or "")
+
+    @property
+    def colour_weight(self) -> float | None:
+        """Where the 'Shape … Colour' balance was left (0..1); None means the model's own default."""
+        raw = self._store.value("query/colour_weight", "")
+        if raw in ("", None):
+            return None
+        value = _as_float(raw, -1.0)
+        return value if 0.0 <= value <= 1.0 else None
+
+    @colour_weight.setter
+    def colour_weight(self, value: float | None) -> None:
+        self._store.setValue("query/colour_weight", "" if value is None else float(value))

@@ -1,0 +1,120 @@
+"""The Model menu (shipped models, remembered, re-indexing with a clear message) and the Shape … Colour slider."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+
+from autosimnet_desktop.core.fusion import Segments
+from autosimnet_desktop.core.models import shipped_models
+from autosimnet_desktop.gui.app import catalogue_factory
+from autosimnet_desktop.gui.settings import Settings
+from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
+
+from .gui_support import FakeCatalogue, build_window, make_catalogue, open_and_index
+
+
+class FusedFake(FakeCatalogue):
+    """A fake catalogue of a fused model: it records the colour weight of each search."""
+
+    segments = Segments(slice(0, 32), slice(32, 64), 0.45)
+    weights: list[float | None]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.weights = []
+
+    def query(self, image: Any, k: int = 10, colour_weight: float | None = None) -> list[Any]:
+        self.weights.append(colour_weight)
+        return super().query(image, k)
+
+    def similar_to(self, relpath: str, k: int = 10, colour_weight: float | None = None) -> list[Any]:
+        self.weights.append(colour_weight)
+        return super().similar_to(relpath, k)
+
+
+def test_the_balance_slider_is_hidden_for_a_model_without_a_colour_part(qtbot, tmp_path: Path) -> None:
+    window = build_window(qtbot, tmp_path)
+    open_and_index(qtbot, window, make_catalogue(tmp_path / "shop"))
+    panel = window.page.panel
+    assert not panel.options.isRowVisible(panel.balance_row) and panel.colour_weight is None
+
+
+def test_moving_the_slider_searches_again_with_the_new_balance_and_remembers_it(qtbot, tmp_path: Path) -> None:
+    made: list[FusedFake] = []
+    window = build_window(qtbot, tmp_path, factory=lambda folder: made.append(FusedFake(folder)) or made[-1])
+    folder = make_catalogue(tmp_path / "shop")
+    open_and_index(qtbot, window, folder)
+    panel, catalogue = window.page.panel, made[0]
+    assert panel.options.isRowVisible(panel.balance_row)
+    assert panel.balance_slider.value() == 45 and panel.colour_weight == 0.45  # the model's own balance
+    window.query(QuerySource.item("boxes/item-000.png"))
+    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    assert catalogue.weights == [0.45]
+    for value in (50, 60, 70, 80):  # a drag: searches are throttled, the last position always searched
+        panel.balance_slider.setValue(value)
+    qtbot.waitUntil(lambda: catalogue.weights[-1] == 0.8, timeout=3000)
+    qtbot.wait(300)
+    assert len(catalogue.weights) <= 3 and catalogue.weights[-1] == 0.8
+    assert window.settings.colour_weight == 0.8
+    window.query(QuerySource.file(folder / "round" / "item-001.png"))
+    qtbot.waitUntil(lambda: len(catalogue.weights) >= 3 and catalogue.weights[-1] == 0.8)
+    again = build_window(qtbot, tmp_path, factory=FusedFake, settings=window.settings)
+    open_and_index(qtbot, again, folder)
+    assert again.page.panel.balance_slider.value() == 80
+
+
+def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choice(qtbot, tmp_path: Path) -> None:
+    asked: list[str | None] = []
+    window = build_window(qtbot, tmp_path, factory=lambda f: asked.append(window.current_model()) or FakeCatalogue(f))
+    models = shipped_models()
+    assert [m.file for m in models] == [DEFAULT_MODEL, "autosimnet-paper.onnx"]
+    assert models[0].fused and models[0].dim <= 256 and not models[1].fused and models[1].dim == 2048
+    window.actions_.model_menu.aboutToShow.emit()
+    entries = lambda: [a.text() for a in window.actions_.model_group.actions()]  # noqa: E731
+    qtbot.waitUntil(lambda: len(entries()) == 2, timeout=10_000)
+    assert entries()[0].startswith("autosimnet-product 1.0") and entries()[0].endswith("(default)")
+    assert entries()[1].startswith("autosimnet-paper-dae 1.0")
+    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [True, False]
+
+    open_and_index(qtbot, window, make_catalogue(tmp_path / "shop"))
+    first = window.session
+    window.actions_.model_group.actions()[1].trigger()
+    qtbot.waitUntil(lambda: window.session is not None and window.session is not first and window.session.is_open,
+                    timeout=10_000)
+    assert first.catalogue is None  # the old catalogue was closed before the new one opened
+    assert asked == [None, "autosimnet-paper.onnx"]
+    assert window.settings.model == "autosimnet-paper.onnx"
+    reread = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    assert reread.model == "autosimnet-paper.onnx"
+    window.choose_model(DEFAULT_MODEL)
+    assert window.settings.model == "" and window.current_model() is None
+
+
+def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searches(qtbot, tmp_path: Path) -> None:
+    folder = tmp_path / "sample"
+    for name in ("bag", "sneaker"):
+        shutil.copytree(sample_catalogue() / name, folder / name)
+    window = build_window(qtbot, tmp_path, factory=catalogue_factory(lambda: window.current_model(), None))
+    open_and_index(qtbot, window, folder, timeout=60_000)
+    assert window.page.panel.colour_weight == 0.45
+    query = next((folder / "bag").iterdir())
+    window.query(QuerySource.file(query))
+    qtbot.waitUntil(lambda: window.page.model.rowCount() == 20, timeout=10_000)
+
+    window.set_models(shipped_models())
+    window.choose_model("autosimnet-paper.onnx")
+    qtbot.waitUntil(lambda: "re-indexing" in window.messages.text, timeout=20_000)
+    assert window.messages.text.startswith(
+        "Model changed to autosimnet-paper-dae 1.0: re-indexing all 60 photos (they were indexed with "
+        "autosimnet-product 1.0)")
+    qtbot.waitUntil(lambda: window.messages.text.startswith("Re-indexed 60 photos with autosimnet-paper-dae 1.0"),
+                    timeout=60_000)
+    assert window.page.panel.colour_weight is None  # the paper's model has no colour part
+    qtbot.waitUntil(lambda: window.page.model.rowCount() == 20, timeout=10_000)
+    assert window.page.model.hit(0).path == f"bag/{query.name}"  # the search was run again on the new index
+    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [False, True]
