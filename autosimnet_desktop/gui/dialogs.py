@@ -73,8 +73,10 @@ class AboutDialog(QDialog):
         font.setBold(True)
         title.setFont(font)
         blurb = QLabel("Finds visually similar products in your own catalogue folder, on this computer. "
-                       "It implements AutoSimNet (Bayezid, Islam and Rabbi): a denoising autoencoder turns each "
-                       "photo into an embedding, and a nearest-neighbour search finds the closest ones.", self)
+                       "It builds on AutoSimNet (Bayezid, Islam and Rabbi): a neural network turns each photo "
+                       "into an embedding (the default model sees shape and colour; the paper's denoising "
+                       "autoencoder can be chosen in the Model menu), and a nearest-neighbour search finds the "
+                       "closest ones.", self)
         blurb.setWordWrap(True)
         header = QHBoxLayout()
         header.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
