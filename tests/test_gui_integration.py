@@ -84,7 +84,7 @@ def test_command_line() -> None:
     assert (args.folder, args.query) == (Path("shop"), Path("a.jpg"))
     done = subprocess.run([sys.executable, "-m", "autosimnet_desktop", "--version"], capture_output=True,
                           text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == f"autosimnet-desktop {__version__}"
+    assert done.returncode == 0 and done.stdout.strip() == f"AutoSimNet {__version__}"
 
 
 MAIN_SCRIPT = """
