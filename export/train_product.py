@@ -464,7 +464,7 @@ def product_metadata(summary: dict, spec: Preprocess, embedding_size: int, name:
         "model_version": version,
         "architecture": (f"product: {mc.shape_input} strided CNN {'-'.join(map(str, mc.widths))} + {mc.pooling} "
                          f"pooling -> {mc.shape_dim}; foreground colour histogram ({mc.colour}, {mc.colour_bins} bins)"
-                         f" -> {mc.colour_segment}"),
+                         f"{', weighted by a learned product map' if mc.colour_attention else ''} -> {mc.colour_segment}"),
         "training_data": "; ".join(summary["sources"]),
         "epochs": str(summary["best_epoch"]),
         "epochs_run": str(summary["epochs_run"]),
