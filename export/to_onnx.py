@@ -62,6 +62,18 @@ def distance_scale(encoder: torch.nn.Module, summary: dict, spec: Preprocess, me
     return float(np.sqrt(np.mean(np.sum((vectors[a[keep]] - vectors[b[keep]]) ** 2, axis=1))))
 
 
+def prior_epochs(summary: dict) -> int:
+    """Epochs behind the weights a run started from (--init), followed back through earlier runs."""
+    init = summary["config"].get("init")
+    if not init:
+        return 0
+    earlier = Path(init).parent / "train.json"
+    if not earlier.exists():
+        return 0
+    before = json.loads(earlier.read_text())
+    return before["best_epoch"] + prior_epochs(before)
+
+
 def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: str, version: str,
                    metric: str, scale: float) -> dict[str, str]:
     """The metadata_props contract: everything the app needs to preprocess and compare."""
@@ -80,8 +92,8 @@ def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: s
         "model_version": version,
         "architecture": summary["config"]["model"],
         "training_data": "; ".join(summary["sources"]),
-        "epochs": str(summary["best_epoch"]),
-        "epochs_run": str(summary["epochs_run"]),
+        "epochs": str(summary["best_epoch"] + prior_epochs(summary)),
+        "epochs_run": str(summary["epochs_run"] + prior_epochs(summary)),
         "final_val_loss": f"{summary['best_val_loss']:.6f}",
         "noise": str(summary["config"]["noise"]),
         "parameter_count": str(params["total"]),

@@ -36,6 +36,7 @@ class TrainConfig:
     limit: int | None = None
     threads: int | None = None
     patience: int = 3
+    init: str | None = None  # start from these weights (best.pt of an earlier run) to train on
 
 
 def load_training_data(cfg: TrainConfig, spec: Preprocess) -> tuple[np.ndarray, list[str]]:
@@ -115,6 +116,9 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     log(f"data: {', '.join(sources)}; {len(trn)} training, {len(val)} validation images")
 
     model = MODELS[cfg.model](channels=spec.channels)
+    if cfg.init:
+        model.load_state_dict(torch.load(cfg.init, weights_only=True))
+        log(f"starting from the weights in {cfg.init}")
     total, trainable, frozen = parameter_counts(model)
     log(f"model {cfg.model}: {total:,} parameters ({trainable:,} trainable, {frozen:,} non-trainable)")
     optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -180,16 +184,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="use at most N images of each source (quick runs)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--patience", type=int, default=3, help="stop after N epochs without a better validation loss (0: never)")
+    p.add_argument("--init", default=None, metavar="CHECKPOINT",
+                   help="start from the weights of an earlier run's best.pt (continue training; Adam restarts)")
     p.add_argument("--out", type=Path, default=Path("runs/paper"), help="output folder (default %(default)s)")
     a = p.parse_args(argv)
     for folder in a.folder:
         if not Path(folder).is_dir():
             p.error(f"folder not found: {folder}")
+    if a.init and not Path(a.init).is_file():
+        p.error(f"checkpoint not found: {a.init}")
     if a.fashion_mnist and not Path(a.fashion_mnist).is_dir():
         p.error(f"Fashion-MNIST folder not found: {a.fashion_mnist}")
     cfg = TrainConfig(fashion_mnist=a.fashion_mnist, folders=tuple(a.folder), model=a.model, epochs=a.epochs,
                       batch_size=a.batch_size, lr=a.lr, noise=a.noise, val_fraction=a.val_fraction, seed=a.seed,
-                      limit=a.limit, threads=a.threads, patience=a.patience)
+                      limit=a.limit, threads=a.threads, patience=a.patience,
+                      init=str(a.init) if a.init else None)
     summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
     print(f"best validation loss {summary['best_val_loss']:.5f} at epoch {summary['best_epoch']}; "
           f"checkpoint {a.out / 'best.pt'}")
