@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from autosimnet_desktop.core.imaging import SUPPORTED_EXTENSIONS, ImageError, Preprocess, fit_square, load_for_model, to_array
+from autosimnet_desktop.core.imaging import ImageError, Preprocess, fit_square, load_for_model, to_array
+from autosimnet_desktop.core.scanner import scan
 
 DEFAULT_FASHION_MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-mnist"
 FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -80,15 +81,8 @@ def holdout(relpath: str) -> bool:
 
 
 def list_images(folder: Path) -> list[str]:
-    """Image files under `folder`, recursively, hidden ones skipped, as sorted relative paths."""
-    found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix.lower() in SUPPORTED_EXTENSIONS and path.is_file():
-            found.append(rel.as_posix())
-    return sorted(found)
+    """Image files under `folder` as the app's scanner finds them, as sorted relative paths."""
+    return sorted(scan(folder).files)
 
 
 def read_labels(folder: Path) -> dict[str, dict[str, str]]:
