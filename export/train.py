@@ -36,6 +36,8 @@ class TrainConfig:
     limit: int | None = None
     threads: int | None = None
     patience: int = 3
+    min_delta: float = 0.0  # relative: a validation loss must beat the best by this fraction to count
+    schedule: str = "constant"  # or "cosine": anneal the learning rate to lr/100 over the epochs
     init: str | None = None  # start from these weights (best.pt of an earlier run) to train on
 
 
@@ -122,6 +124,8 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     total, trainable, frozen = parameter_counts(model)
     log(f"model {cfg.model}: {total:,} parameters ({trainable:,} trainable, {frozen:,} non-trainable)")
     optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=cfg.epochs, eta_min=cfg.lr / 100)
+                 if cfg.schedule == "cosine" else None)
     loss_fn = nn.MSELoss()
     gen = torch.Generator().manual_seed(cfg.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +136,7 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         t0 = time.perf_counter()
+        lr = optimiser.param_groups[0]["lr"]
         running, seen = 0.0, 0
         for x in _batches(trn, cfg.batch_size, rng):
             optimiser.zero_grad(set_to_none=True)
@@ -140,19 +145,22 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
             optimiser.step()
             running += loss.item() * len(x)
             seen += len(x)
+        if scheduler is not None:
+            scheduler.step()
         train_loss = running / max(seen, 1)
         val_loss = evaluate_loss(model, val, cfg, loss_fn)
         seconds = time.perf_counter() - t0
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": seconds})
+        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": seconds, "lr": lr})
         eta = (time.perf_counter() - start) / epoch * (cfg.epochs - epoch)
         marker = ""
         if val_loss < best:
-            best, stale, marker = val_loss, 0, " (best, saved)"
+            stale = 0 if val_loss < best * (1 - cfg.min_delta) else stale + 1
+            best, marker = val_loss, " (best, saved)"
             torch.save(model.state_dict(), out_dir / "best.pt")
         else:
             stale += 1
         log(f"epoch {epoch}/{cfg.epochs}: train {train_loss:.5f}  val {val_loss:.5f}  "
-            f"{seconds:.0f}s  ETA {eta / 60:.1f} min{marker}")
+            f"lr {lr:.2g}  {seconds:.0f}s  ETA {eta / 60:.1f} min{marker}")
         summary = {
             "config": asdict(cfg), "preprocess": asdict(spec), "sources": sources,
             "parameters": {"total": total, "trainable": trainable, "non_trainable": frozen},
@@ -163,7 +171,7 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
         (out_dir / "train.json").write_text(json.dumps(summary, indent=2))
         plot_curve(history, out_dir / "learning-curve.png", f"AutoSimNet DAE ({cfg.model}): {' + '.join(sources)}")
         if cfg.patience and stale >= cfg.patience:
-            log(f"validation loss has not improved for {stale} epochs: stopping")
+            log(f"validation loss has not improved by {cfg.min_delta:.1%} for {stale} epochs: stopping")
             break
     return summary
 
@@ -184,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="use at most N images of each source (quick runs)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--patience", type=int, default=3, help="stop after N epochs without a better validation loss (0: never)")
+    p.add_argument("--min-delta", type=float, default=0.0,
+                   help="an epoch counts as an improvement only if it beats the best validation loss by this "
+                        "fraction (e.g. 0.005); --patience counts the others")
+    p.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                   help="learning rate: constant, or cosine-annealed to lr/100 over --epochs")
     p.add_argument("--init", default=None, metavar="CHECKPOINT",
                    help="start from the weights of an earlier run's best.pt (continue training; Adam restarts)")
     p.add_argument("--out", type=Path, default=Path("runs/paper"), help="output folder (default %(default)s)")
@@ -198,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig(fashion_mnist=a.fashion_mnist, folders=tuple(a.folder), model=a.model, epochs=a.epochs,
                       batch_size=a.batch_size, lr=a.lr, noise=a.noise, val_fraction=a.val_fraction, seed=a.seed,
                       limit=a.limit, threads=a.threads, patience=a.patience,
+                      min_delta=a.min_delta, schedule=a.schedule,
                       init=str(a.init) if a.init else None)
     summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
     print(f"best validation loss {summary['best_val_loss']:.5f} at epoch {summary['best_epoch']}; "
