@@ -477,3 +477,28 @@ def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_p
         with pytest.raises(ModelError, match="colour"):
             paper.query(folder / "shoes" / "item-0000.jpg", 3, colour_weight=0.5)
         assert paper.query(folder / "shoes" / "item-0000.jpg", 3)[0].path == "shoes/item-0000.jpg"
+
+
+def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 12)
+    encoder = Encoder(PAPER_MODEL)
+    real = encoder.encode
+    spec = encoder.preprocess
+    blank = np.ones((1, spec.channels, spec.size, spec.size), np.float32)  # an all-white image
+
+    def encode(batch: np.ndarray) -> np.ndarray:
+        """The real model, but NaN for an all-white image (as a broken model might give)."""
+        out = real(batch)
+        out[np.all(batch.reshape(len(out), -1) == 1.0, axis=1)] = np.nan
+        return out
+
+    monkeypatch.setattr(encoder, "encode", encode)
+    Image.new("RGB", (60, 80), "white").save(folder / "shoes" / "blank.jpg", quality=95)
+    assert np.isnan(encoder.encode(blank)).all()
+    catalogue = Catalogue(folder, encoder, tmp_path / "data", settings=SMALL_BATCHES)
+    report = catalogue.index()
+    assert report.new == 12 and report.unreadable == 1
+    assert {f.path: f.reason for f in report.failures} == {"shoes/blank.jpg": "the model produced no usable embedding"}
+    assert all(hit.path != "shoes/blank.jpg" for hit in catalogue.query(folder / "shoes" / "blank.jpg", k=20))
+    catalogue.close()

@@ -44,7 +44,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 class Encoder:
-    """Runs an ONNX image encoder with onnxruntime on the CPU."""
+    """Runs an ONNX image encoder with onnxruntime on the CPU; several threads may encode at once."""
 
     def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -53,7 +53,9 @@ class Encoder:
         if not path.is_file():
             raise FileNotFoundError(f"model file not found: {path}")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        # One thread by default: callers parallelise across images (the indexer encodes on each decoding
+        # worker), and a single query image gains nothing from intra-op threads.
+        options.intra_op_num_threads = threads or 1
         options.inter_op_num_threads = 1
         # Without this, onnxruntime's worker threads spin after each batch and an idle app burns CPU.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -10,7 +10,6 @@ is redone.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections import deque
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import xxhash
 
 from .encoder import Encoder
 from .imaging import ImageError, Preprocess, check_file_stat, load_for_model
@@ -38,9 +38,11 @@ _O_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 
 class IndexSettings:
     """Tuning knobs of an indexing run; the defaults suit a 2-core laptop."""
 
-    batch_size: int = 64  # images per encoder batch and per cancel check
-    chunk_size: int = 16  # images per decode task (fewer, larger tasks keep pool overhead small)
-    workers: int | None = None  # decode threads; None = one per core
+    batch_size: int = 64  # images per store/index batch and per cancel check
+    # Images per worker task, decoded then encoded together: fewer, larger tasks keep pool overhead small,
+    # and onnxruntime spends less CPU per image on batches of 16 than of 64 (they stay in cache).
+    chunk_size: int = 16
+    workers: int | None = None  # decode+encode threads; None = one per core
     checkpoint_items: int = 20_000
     checkpoint_seconds: float = 30.0
     max_file_bytes: int = 256 << 20  # a bigger "image" is refused before it is read into memory
@@ -48,18 +50,24 @@ class IndexSettings:
 
 @dataclass
 class Decoded:
-    """What a worker made of one file: an encoder input or an error, and the file state it actually read."""
+    """What a worker made of one file: an encoder input or an error, and the file state it actually read.
+
+    The worker then encodes the chunk and replaces `array` by the embedding in `vector`."""
 
     relpath: str
     array: np.ndarray | None
     state: FileState | None
     digest: str | None
     error: str | None
+    vector: np.ndarray | None = None
 
 
 def digest_bytes(data: bytes) -> str:
-    """Content digest stored per file (detects changes size and mtime cannot, and renames)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """Content digest stored per file (detects changes size and mtime cannot, and renames).
+
+    XXH3-128: not cryptographic (nothing here is adversarial: a collision needs the same size too), and
+    at ~10 GB/s it costs 0.002 ms for a 150 KB photo where blake2b took 0.11 ms, 5% of decoding it."""
+    return xxhash.xxh3_128_hexdigest(data)
 
 
 def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
@@ -307,7 +315,10 @@ class Indexer:
 
     def _decoded(self, todo: list[tuple[str, Item | None]], pool: ThreadPoolExecutor,
                  cancel: CancelToken) -> Iterator[list[Decoded]]:
-        """Decode `todo` in the pool, chunk by chunk, in order, with a bounded number of chunks in flight."""
+        """Decode and encode `todo` in the pool, chunk by chunk, in order, with a bounded number in flight.
+
+        Each worker encodes its own chunk with a single-threaded session: both cores stay busy with no
+        intra-op synchronisation, and the main thread is left with the store and the index."""
         spec = self.encoder.preprocess
         size, limit = self.settings.chunk_size, self.settings.max_file_bytes
         chunks = (todo[i:i + size] for i in range(0, len(todo), size))
@@ -315,8 +326,14 @@ class Indexer:
         ahead = self.workers * 4  # enough queued work that decoders never wait while the encoder runs
 
         def work(chunk: list[tuple[str, Item | None]]) -> list[Decoded]:
-            """Decode one chunk (runs on a pool thread)."""
-            return [decode_file(self.folder, relpath, spec, limit) for relpath, _ in chunk]
+            """Decode and encode one chunk (runs on a pool thread; onnxruntime releases the GIL)."""
+            decoded = [decode_file(self.folder, relpath, spec, limit) for relpath, _ in chunk]
+            good = [d for d in decoded if d.array is not None]
+            if good:
+                vectors = self.encoder.encode(np.stack([d.array for d in good]))  # type: ignore[misc]
+                for item, vector in zip(good, vectors):
+                    item.array, item.vector = None, vector
+            return decoded
 
         try:
             for chunk in chunks:
@@ -372,15 +389,15 @@ class Indexer:
         return done
 
     def _index_batch(self, batch: list[Decoded], rows: dict[str, Item | None], report: IndexReport) -> None:
-        """Encode the decodable files of a batch, record them in the store and add them to the index."""
-        good = [d for d in batch if d.array is not None]
+        """Record a batch of encoded files in the store and add their vectors to the index."""
+        good = [d for d in batch if d.vector is not None]
         for item in batch:
-            if item.array is None:
+            if item.vector is None:
                 self._record_failure(item.relpath, rows[item.relpath], item.error or "unknown error",
                                      item.state, item.digest)
         if not good:
             return
-        vectors = self.encoder.encode(np.stack([d.array for d in good]))  # type: ignore[misc]
+        vectors = np.stack([d.vector for d in good])  # type: ignore[misc]
         finite = np.isfinite(vectors).all(axis=1)
         labels: list[int] = []
         keep: list[int] = []

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS items (
     path TEXT NOT NULL UNIQUE,             -- relative to the catalogue folder, '/' separators
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    digest TEXT,                           -- blake2b-128 of the file's bytes when it was read
+    digest TEXT,                           -- XXH3-128 of the file's bytes when it was read
     status TEXT NOT NULL CHECK (status IN ('indexed', 'failed', 'pending')),
     error TEXT,
     checked_at REAL NOT NULL               -- when the file was last read (seconds since the epoch)
