@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QObject, QThread
+from PySide6.QtCore import QObject, QThread, QTimer
 
 from autosimnet_desktop.core.records import Progress
-from autosimnet_desktop.gui.tasks import TaskContext, TaskRunner, make_pool
+from autosimnet_desktop.gui.tasks import TaskContext, TaskRunner, _Runnable, make_pool
 
 
 @pytest.fixture()
@@ -109,3 +109,44 @@ def test_the_newest_step_of_a_job_is_never_lost(qtbot, runner: TaskRunner) -> No
     runner.submit_job(job, on_progress=progress.append, interval=0.2)
     qtbot.waitUntil(lambda: any(p.done == 3 for p in progress))
     assert progress[-1].done == 3 and len(progress) <= 2  # the newest state arrives, however late
+
+
+class _Witness:
+    """Records whether it was freed on the GUI (main) thread."""
+
+    def __init__(self, log: list[bool]) -> None:
+        self.log = log
+
+    def __del__(self) -> None:
+        self.log.append(threading.current_thread() is threading.main_thread())
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_task_lets_go_of_what_it_was_given_on_the_gui_thread(qtbot, runner: TaskRunner, monkeypatch,
+                                                                fails: bool) -> None:
+    # A QObject whose last reference a pool thread drops is deleted on that thread: a FolderWatcher's
+    # QFileSystemWatcher then leaves a dangling socket notifier in the GUI thread's event loop (heap corruption).
+    freed_on_gui_thread: list[bool] = []
+    delivered = threading.Event()
+    run = _Runnable.run
+
+    def run_then_stall(self: _Runnable) -> None:  # the pool thread is preempted right after posting its outcome
+        run(self)
+        delivered.wait(5)
+
+    monkeypatch.setattr(_Runnable, "run", run_then_stall)
+
+    def work(witness: _Witness) -> str:
+        if fails:
+            raise ValueError("no")
+        return "done"
+
+    owner = QObject()
+    owner.witness = _Witness(freed_on_gui_thread)
+    runner.submit(work, _Witness(freed_on_gui_thread), owner=owner,
+                  on_result=lambda _v, w=_Witness(freed_on_gui_thread): QTimer.singleShot(0, delivered.set),
+                  on_error=lambda _e, w=_Witness(freed_on_gui_thread): QTimer.singleShot(0, delivered.set))
+    del owner
+    qtbot.waitUntil(delivered.is_set)
+    assert runner.wait(5000)
+    assert freed_on_gui_thread == [True] * 4

@@ -98,12 +98,32 @@ class _ProgressRelay:
             return latest
 
 
-@dataclass(frozen=True)
-class _Delivery:
-    callback: Callback | None
-    value: Any
+@dataclass
+class _Task:
+    """A submitted task's function, callbacks and owner, and its outcome once it has run.
+
+    Kept in the runner and dropped there, on the GUI thread: a pool thread never holds the last reference
+    to any of it, or a QObject among it (or reachable from it) would be deleted on the wrong thread.
+    """
+
+    call: Callable[[], Any]
+    on_result: Callback | None
+    on_error: Callback | None
     owner: QObject | None
-    is_error: bool = False
+    ok: bool = False
+    value: Any = None  # the result, or the exception
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, call()) or (False, the exception it raised)."""
+    try:
+        return True, call()
+    except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
+        if not isinstance(exc, Exception):
+            log.warning("background task interrupted: %r", exc)
+        else:
+            log.debug("background task failed", exc_info=exc)
+        return False, exc
 
 
 class TaskHandle:
@@ -119,45 +139,34 @@ class TaskHandle:
 
 
 class _Runnable(QRunnable):
-    """Runs one function on a pool thread and posts the outcome to the runner."""
+    """Runs one task on a pool thread; holds only the runner and the task's handle."""
 
-    def __init__(self, runner: "TaskRunner", call: Callable[[], Any], handle: TaskHandle,
-                 on_result: Callback | None, on_error: Callback | None, owner: QObject | None) -> None:
+    def __init__(self, runner: "TaskRunner", handle: TaskHandle) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._runner = runner
-        self._call = call
         self._handle = handle
-        self._on_result = on_result
-        self._on_error = on_error
-        self._owner = owner
 
     def run(self) -> None:
-        """Call the function; deliver its value or its exception, never both, never neither."""
-        try:
-            value = self._call()
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
-            if not isinstance(exc, Exception):
-                log.warning("background task interrupted: %r", exc)
-            else:
-                log.debug("background task failed", exc_info=exc)
-            delivery = _Delivery(self._on_error, exc, self._owner, is_error=True)
-        else:
-            delivery = _Delivery(self._on_result, value, self._owner)
-        self._runner._post(delivery, self._handle)
+        """Run the task; its value or its exception is delivered, never both, never neither."""
+        self._runner._execute(self._handle)
 
 
 class TaskRunner(QObject):
-    """Submits functions to the pool; their callbacks always run on the GUI thread."""
+    """Submits functions to the pool; their callbacks always run on the GUI thread.
+
+    Keep the runner until wait() returns: a running task's pool thread holds it, and must not be the
+    one to drop it last.
+    """
 
     unhandled_error = Signal(object)  # an exception no caller asked to handle
-    _delivered = Signal(object, object)  # (_Delivery, TaskHandle), emitted from pool threads
+    _delivered = Signal(object)  # the TaskHandle of a task that has run, emitted from pool threads
     _progressed = Signal(object)  # a _ProgressRelay with news, emitted from pool threads
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool or make_pool()
-        self._running: set[TaskHandle] = set()
+        self._tasks: dict[TaskHandle, _Task] = {}
         # The runner lives on the GUI thread, so this cross-thread emit is queued onto it.
         self._delivered.connect(self._dispatch)
         self._progressed.connect(self._show_progress)
@@ -191,17 +200,21 @@ class TaskRunner(QObject):
 
     def _start(self, call: Callable[[], Any], handle: TaskHandle, on_result: Callback | None,
                on_error: Callback | None, owner: QObject | None, priority: int) -> TaskHandle:
-        self._running.add(handle)
-        self.pool.start(_Runnable(self, call, handle, on_result, on_error, owner), priority)
+        self._tasks[handle] = _Task(call, on_result, on_error, owner)
+        self.pool.start(_Runnable(self, handle), priority)
         return handle
 
-    def _post(self, delivery: _Delivery, handle: TaskHandle) -> None:
-        self._delivered.emit(delivery, handle)
+    def _execute(self, handle: TaskHandle) -> None:
+        """On a pool thread: run the task, store its outcome and post its handle, keeping no reference."""
+        task = self._tasks[handle]
+        task.ok, task.value = _outcome(task.call)
+        del task  # before posting: once posted, the GUI thread may drop the task first
+        self._delivered.emit(handle)
 
     @property
     def busy(self) -> bool:
         """True while any submitted task has not delivered its outcome yet."""
-        return bool(self._running)
+        return bool(self._tasks)
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until the pool is idle (used at shutdown and in tests); False on timeout."""
@@ -219,14 +232,15 @@ class TaskRunner(QObject):
         relay.last_shown = time.monotonic()
         relay.callback(progress)
 
-    @Slot(object, object)
-    def _dispatch(self, delivery: _Delivery, handle: TaskHandle) -> None:
+    @Slot(object)
+    def _dispatch(self, handle: TaskHandle) -> None:
         handle.finished = True
-        self._running.discard(handle)
-        owner = delivery.owner
+        task = self._tasks.pop(handle)
+        owner = task.owner
         if owner is not None and not shiboken6.isValid(owner):
             return  # the widget that asked is gone; nobody is left to show the outcome
-        if delivery.callback is not None:
-            delivery.callback(delivery.value)
-        elif delivery.is_error and isinstance(delivery.value, Exception):
-            self.unhandled_error.emit(delivery.value)
+        callback = task.on_result if task.ok else task.on_error
+        if callback is not None:
+            callback(task.value)
+        elif not task.ok and isinstance(task.value, Exception):
+            self.unhandled_error.emit(task.value)
