@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
 from autosimnet_desktop.gui.watcher import FolderWatcher, list_folders
 
 from .gui_support import build_window, make_catalogue, make_image, open_and_index
+
+
+@pytest.fixture()
+def runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest fixture
+    """A runner kept until its pool is idle: a pool thread must never drop the last reference to it."""
+    runner = TaskRunner(make_pool())
+    yield runner
+    runner.wait(5000)
 
 
 def test_folders_to_watch_skip_hidden_ones_and_respect_the_limit(tmp_path: Path) -> None:
@@ -19,9 +30,9 @@ def test_folders_to_watch_skip_hidden_ones_and_respect_the_limit(tmp_path: Path)
     assert len(list_folders(tmp_path, limit=2)) == 2
 
 
-def test_the_watcher_reports_a_new_file_once_things_settle(qtbot, tmp_path: Path) -> None:
+def test_the_watcher_reports_a_new_file_once_things_settle(qtbot, runner: TaskRunner, tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    watcher = FolderWatcher(TaskRunner(make_pool()), debounce_ms=100, rescan_ms=0)
+    watcher = FolderWatcher(runner, debounce_ms=100, rescan_ms=0)
     watcher.watch(tmp_path)
     qtbot.waitUntil(lambda: len(watcher.watched_folders()) == 2)
     with qtbot.waitSignal(watcher.changed, timeout=5000):
@@ -31,8 +42,8 @@ def test_the_watcher_reports_a_new_file_once_things_settle(qtbot, tmp_path: Path
     assert watcher.watched_folders() == []
 
 
-def test_the_slow_rescan_catches_edits_in_place(qtbot, tmp_path: Path) -> None:
-    watcher = FolderWatcher(TaskRunner(make_pool()), debounce_ms=100, rescan_ms=150)
+def test_the_slow_rescan_catches_edits_in_place(qtbot, runner: TaskRunner, tmp_path: Path) -> None:
+    watcher = FolderWatcher(runner, debounce_ms=100, rescan_ms=150)
     watcher.watch(tmp_path)
     with qtbot.waitSignal(watcher.changed, timeout=3000):
         pass
