@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self._balance_timer = QTimer(self, singleShot=True, interval=150)
         self._balance_timer.timeout.connect(lambda: self._rerun_query())
         self.model_override: str | None = None  # a --model given on the command line, until one is chosen
+        self._chosen_model = settings.model  # the Model menu's choice, mirrored: see current_model()
         self._models: tuple[Any, ...] = ()
         self._models_asked = False
         self._restore_layout()
@@ -424,7 +425,8 @@ class MainWindow(QMainWindow):
     # -- model choice ----------------------------------------------------------------------------
     def current_model(self) -> str | None:
         """The model new catalogues open with: --model, else the Model menu's choice, else None (the default)."""
-        return self.model_override or self.settings.model or None
+        # The catalogue factory asks from a pool thread; one QSettings object must not be used from two threads.
+        return self.model_override or self._chosen_model or None
 
     def _ask_models(self) -> None:
         """Read the shipped models' metadata on the pool the first time the Model menu opens."""
@@ -478,7 +480,8 @@ class MainWindow(QMainWindow):
         from ..locations import DEFAULT_MODEL
 
         in_use = self._in_use()
-        self.settings.model = "" if file == DEFAULT_MODEL else file
+        self._chosen_model = "" if file == DEFAULT_MODEL else file
+        self.settings.model = self._chosen_model
         self.model_override = None
         if file == in_use or self.session is None:
             self._check_model_menu()
