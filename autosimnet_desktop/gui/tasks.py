@@ -46,7 +46,10 @@ def freeze_long_lived_objects() -> None:
 
     A full collection holds the interpreter for as long as it takes to walk every tracked object, and the
     GUI thread waits with it; objects that live as long as the catalogue need not be walked again and again.
+    The collection first walks only what is not frozen yet (cheap) and frees its garbage, which gc.freeze()
+    would otherwise keep forever.
     """
+    gc.collect()  # a garbage cycle frozen now would never be freed
     gc.freeze()
 
 
