@@ -68,3 +68,26 @@ def test_the_loader_decodes_in_the_pool_and_announces_tiles(tmp_path: Path, qtbo
     assert loader.pixmap(bad) is None and "not an image" in (loader.failure(bad) or "")
     assert decoding_threads == [False, False]
     runner.wait(5000)
+
+
+def test_a_closed_loader_frees_its_tiles_and_ignores_decodes_still_running(tmp_path: Path, qtbot) -> None:
+    import shiboken6
+
+    photos = [make_image(tmp_path / f"{i}.png", 30 + 40 * i) for i in range(3)]
+    runner = TaskRunner(make_pool())
+    loader = ThumbnailLoader(runner, ThumbnailCache(tmp_path / "cache"))
+    with qtbot.waitSignal(loader.ready, timeout=5000):
+        assert loader.pixmap(photos[0]) is None
+    assert loader.pixmap(photos[0]) is not None
+    gate = threading.Event()
+    original = loader._cache.load
+    loader._cache.load = lambda path: (gate.wait(5), original(path))[1]  # type: ignore[method-assign]
+    assert loader.pixmap(photos[1]) is None and loader.pixmap(photos[2]) is None  # decoding, held at the gate
+    loader.close()  # its catalogue was replaced
+    assert loader.details(photos[0]) is None and loader.pixmap(photos[0]) is None  # freed, nothing new queued
+    loader.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(loader))
+    gate.set()
+    assert runner.wait(5000)
+    qtbot.wait(50)  # the decodes finish after their loader is gone: their tiles are dropped, nothing raises
+    assert not runner.busy and loader.details(photos[1]) is None

@@ -131,6 +131,16 @@ class ThumbnailCache:
                 Path(tmp).unlink(missing_ok=True)
 
 
+def make_thumbnail(cache: ThumbnailCache, path: Path, ratio: float) -> Thumbnail:
+    """On a pool thread: load (or decode and cache) the thumbnail of `path` and draw its tile.
+
+    A plain function of the cache, not a loader method: a decode still running when its loader is deleted
+    touches nothing of it, and the runner drops the result.
+    """
+    thumb = cache.load(path)
+    return Thumbnail(make_tile(thumb.image, ratio), thumb.file_size, thumb.width, thumb.height)
+
+
 class ThumbnailLoader(QObject):
     """Hands out tile QPixmaps for files; missing ones are made in the pool and announced by `ready`."""
 
@@ -149,9 +159,12 @@ class ThumbnailLoader(QObject):
         self._pending: set[str] = set()  # queued or being made
         self._queue: deque[str] = deque()
         self._in_flight = 0
+        self._closed = False
 
     def pixmap(self, path: Path) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued for decoding."""
+        if self._closed:
+            return None
         key = str(path)
         pixmap = self._pixmaps.get(key)
         if pixmap is not None:
@@ -168,14 +181,10 @@ class ThumbnailLoader(QObject):
         while self._queue and self._in_flight < MAX_DECODING:
             key = self._queue.popleft()
             self._in_flight += 1
-            self._runner.submit(self._make, Path(key), owner=self, priority=PRIORITY_THUMBNAIL,
+            self._runner.submit(make_thumbnail, self._cache, Path(key), self._ratio, owner=self,
+                                priority=PRIORITY_THUMBNAIL,
                                 on_result=lambda thumb, k=key: self._loaded(k, thumb),
                                 on_error=lambda exc, k=key: self._not_loaded(k, exc))
-
-    def _make(self, path: Path) -> Thumbnail:
-        """On a pool thread: load (or decode and cache) the thumbnail and draw its tile."""
-        thumb = self._cache.load(path)
-        return Thumbnail(make_tile(thumb.image, self._ratio), thumb.file_size, thumb.width, thumb.height)
 
     def failure(self, path: Path) -> str | None:
         """Why this file's thumbnail could not be made, if it could not."""
@@ -191,8 +200,17 @@ class ThumbnailLoader(QObject):
         self._info.clear()
         self._failed.clear()
 
+    def close(self) -> None:
+        """Free every tile held in memory and decode nothing more (its catalogue was replaced)."""
+        self._closed = True
+        self._queue.clear()
+        self._pending.clear()
+        self.forget()
+
     def _loaded(self, key: str, thumb: Thumbnail) -> None:
         self._in_flight -= 1
+        if self._closed:
+            return
         self._start_next()
         self._pending.discard(key)
         # QPixmap lives in the window system: it may only be made here, on the GUI thread.
@@ -205,6 +223,8 @@ class ThumbnailLoader(QObject):
 
     def _not_loaded(self, key: str, exc: Exception) -> None:
         self._in_flight -= 1
+        if self._closed:
+            return
         self._start_next()
         self._pending.discard(key)
         self._failed[key] = str(exc) or type(exc).__name__
