@@ -32,7 +32,7 @@ from .settings import Settings
 from .sources import QuerySource
 from .status import CatalogueSummary, JobProgress
 from .system import Desktop
-from .tasks import TaskRunner, freeze_long_lived_objects
+from .tasks import TaskRunner, freeze_long_lived_objects, thaw_frozen_objects
 from .thumbnails import ThumbnailCache, ThumbnailLoader
 from .watcher import FolderWatcher
 from .welcome import WelcomePage
@@ -215,15 +215,31 @@ class MainWindow(QMainWindow):
     def _retire_session(self) -> None:
         old, self.session = self.session, None
         self.progress.finish()
+        self._drop_thumbnails()
         if old is None:
             return
         for signal in (old.opened, old.open_failed, old.job_started, old.job_progress, old.job_finished,
                        old.job_failed, old.count_changed, old.query_finished, old.query_failed):
             signal.disconnect()
-        # Closing waits for the old catalogue's running tasks; keep it alive until then.
+        # Closing waits for the old catalogue's running tasks; keep it alive until then, and not a moment longer.
         self._retired.add(old)
-        old.closed.connect(lambda: self._retired.discard(old))
+        old.closed.connect(lambda: self._release(old))
         old.shutdown()
+
+    def _drop_thumbnails(self) -> None:
+        """Free the tiles of the catalogue being replaced: up to a few hundred QPixmaps."""
+        loader, self._thumbnails = self._thumbnails, None
+        if loader is not None:
+            self.page.model.set_thumbnails(None)
+            loader.close()
+
+    def _release(self, old: CatalogueSession) -> None:
+        """Delete a retired session (with its watcher and thumbnail loader) once its catalogue is closed."""
+        self._retired.discard(old)
+        # Its catalogue tasks have all delivered by now; a thumbnail decode or folder scan still running holds
+        # nothing of it, and the runner drops results whose owner is gone. Deleted later, on this thread.
+        old.deleteLater()
+        thaw_frozen_objects()  # its closed catalogue may be a frozen cycle: let the collector free it
 
     def _on_opened(self, catalogue: Any) -> None:
         session = self.session

@@ -53,6 +53,16 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+def thaw_frozen_objects() -> None:
+    """Let the collector see frozen objects again: some became garbage (a replaced catalogue and its model).
+
+    A catalogue frozen while open is kept forever once closed if it is part of a reference cycle, as the
+    core's Catalogue is (its Searcher holds one of its methods). The next freeze_long_lived_objects() frees
+    those and freezes the rest again (until then the collector's own full passes may free them).
+    """
+    gc.unfreeze()
+
+
 def make_pool() -> QThreadPool:
     """The app-owned pool: room for a long job, a query and a few thumbnail decoders at once."""
     pool = QThreadPool()
