@@ -502,3 +502,22 @@ def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, m
     assert {f.path: f.reason for f in report.failures} == {"shoes/blank.jpg": "the model produced no usable embedding"}
     assert all(hit.path != "shoes/blank.jpg" for hit in catalogue.query(folder / "shoes" / "blank.jpg", k=20))
     catalogue.close()
+
+
+def test_a_closed_catalogue_is_freed_without_the_garbage_collector(tmp_path: Path, encoder: Encoder) -> None:
+    import gc
+    import weakref
+
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    catalogue = Catalogue(folder, encoder, tmp_path / "data")
+    catalogue.index()
+    assert catalogue.query(folder / "shoes" / "item-0000.jpg", k=2)[0].path == "shoes/item-0000.jpg"
+    refs = [weakref.ref(catalogue), weakref.ref(catalogue.vector_index), weakref.ref(catalogue.searcher)]
+    catalogue.close()
+    gc.disable()  # the app freezes long-lived objects: a cycle here would keep the model and index for good
+    try:
+        del catalogue
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -140,7 +141,10 @@ class Catalogue:
         self._scale = (_positive_float(self.store.get_meta("scale_estimate")) or 0.0,
                        int(self.store.get_meta("scale_count") or 0))
         self._load_index()
-        self.searcher = Searcher(self.vector_index, self.store.paths, self.distance_scale)
+        # A weak method: the searcher must not keep its catalogue alive in a reference cycle, so a closed
+        # catalogue (and its model and index) is freed as soon as the last reference goes, without gc.
+        scale = weakref.WeakMethod(self.distance_scale)
+        self.searcher = Searcher(self.vector_index, self.store.paths, lambda: scale()())  # type: ignore[misc]
 
     @classmethod
     def open(cls, folder: str | Path, model: str | Path | None = None,
