@@ -29,8 +29,8 @@ from .vector_index import VectorIndex
 
 Log = Callable[[str], None]
 
-FULL = {"small": 10_000, "big": 1_000, "index_sizes": (10_000, 100_000), "queries": 200}
-QUICK = {"small": 200, "big": 6, "index_sizes": (500, 1_000), "queries": 20}
+FULL = {"small": 10_000, "big": 1_000, "index_sizes": (10_000, 100_000), "queries": 200, "rounds": 3}
+QUICK = {"small": 200, "big": 6, "index_sizes": (500, 1_000), "queries": 20, "rounds": 1}
 SMALL_SIZE = (60, 80)
 BIG_SIZE = (1200, 1600)
 TARGETS = {
@@ -155,6 +155,34 @@ def pipeline(folder: Path, encoder: Encoder, data_root: Path, workers: int) -> d
             "peak_rss_growth_mb": max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024}
 
 
+def decode_vs_pipeline(root: Path, name: str, paths: list[Path], encoder: Encoder, workers: int,
+                       rounds: int) -> dict[str, Any]:
+    """Decode-only and the full pipeline, interleaved for `rounds` rounds: medians, and each round's ratio.
+
+    A shared machine's speed drifts by tens of percent within a minute; a ratio taken within one round
+    compares like with like, and the median of the rounds' ratios resists a disturbed round.
+    """
+    single, _ = decode_only(paths[: max(1, len(paths) // 4)], encoder, 1)
+    decode, decode_cpu, piped, ratios = [], [], [], []
+    for round_ in range(rounds):
+        rate, cpu = decode_only(paths, encoder, workers)
+        figures = pipeline(root / name, encoder, root / f"data-{name}-{round_}", workers)
+        decode.append(rate)
+        decode_cpu.append(cpu)
+        piped.append(figures)
+        ratios.append(figures["images_per_second"] / rate)
+    middle = sorted(range(rounds), key=lambda i: piped[i]["images_per_second"])[rounds // 2]
+    median_cpu = float(np.median(decode_cpu))
+    # CPU time per image barely depends on what else the machine runs: the idle-machine ratio
+    # (both runs saturating the same cores) is the ratio of CPU costs.
+    return {"decode_one_thread_images_per_second": single, "decode_only_images_per_second": float(np.median(decode)),
+            "decode_cpu_ms_per_image": median_cpu, **piped[middle],
+            "images_per_second": float(np.median([f["images_per_second"] for f in piped])),
+            "cpu_ms_per_image": float(np.median([f["cpu_ms_per_image"] for f in piped])),
+            "pipeline_vs_decode": float(np.median(ratios)), "pipeline_vs_decode_rounds": ratios,
+            "pipeline_vs_decode_by_cpu": median_cpu / float(np.median([f["cpu_ms_per_image"] for f in piped]))}
+
+
 def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: float = 2.0, batch: int = 16) -> float:
     """Images/s of the encoder alone on preprocessed batches, one encoding thread per worker as the indexer does."""
     data = np.stack([sample[i % len(sample)] for i in range(batch)])
@@ -264,16 +292,8 @@ def run(model: str | None = None, quick: bool = False, log: Log = print) -> dict
         big = make_photos(root / "big", sizes["big"], BIG_SIZE, "b", workers)
         results["big_jpeg_kb"] = float(np.mean([p.stat().st_size for p in big]) / 1024)
         for name, paths in (("small", small), ("big", big)):
-            log(f"decode-only and full pipeline, {name} photos...")
-            single, _ = decode_only(paths[: max(1, len(paths) // 4)], encoder, 1)
-            decode, decode_cpu = decode_only(paths, encoder, workers)
-            piped = pipeline(root / name, encoder, root / f"data-{name}", workers)
-            # CPU time per image barely depends on what else the machine runs: the idle-machine ratio
-            # (both runs saturating the same cores) is the ratio of CPU costs.
-            results[name] = {"decode_one_thread_images_per_second": single, "decode_only_images_per_second": decode,
-                             "decode_cpu_ms_per_image": decode_cpu, **piped,
-                             "pipeline_vs_decode": piped["images_per_second"] / decode,
-                             "pipeline_vs_decode_by_cpu": decode_cpu / piped["cpu_ms_per_image"]}
+            log(f"decode-only and full pipeline, {name} photos, {sizes['rounds']} interleaved rounds...")
+            results[name] = decode_vs_pipeline(root, name, paths, encoder, workers, sizes["rounds"])
         log("encoder only...")
         sample = np.stack([load_for_model(p, encoder.preprocess) for p in small[:64]])
         results["encoder_only_images_per_second"] = encoder_only(encoder, sample, workers, 1.0 if quick else 3.0)
@@ -309,7 +329,8 @@ def format_results(r: dict[str, Any]) -> str:
         s = r[name]
         lines.append(f"{label}: decode-only {s['decode_only_images_per_second']:.0f} img/s "
                      f"(1 thread: {s['decode_one_thread_images_per_second']:.0f}), pipeline "
-                     f"{s['images_per_second']:.0f} img/s ({s['pipeline_vs_decode']:.0%} of decode-only), "
+                     f"{s['images_per_second']:.0f} img/s ({s['pipeline_vs_decode']:.0%} of decode-only: median of rounds "
+                     f"{', '.join(f'{x:.0%}' for x in s['pipeline_vs_decode_rounds'])}), "
                      f"{s['images']} images in {s['seconds']:.1f} s; CPU per image: decode "
                      f"{s['decode_cpu_ms_per_image']:.2f} ms, pipeline {s['cpu_ms_per_image']:.2f} ms "
                      f"({s['pipeline_vs_decode_by_cpu']:.0%}); unchanged re-run {s['unchanged_rerun_seconds']:.2f} s")
