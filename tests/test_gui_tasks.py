@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QObject, QThread, QTimer
 
 from autosimnet_desktop.core.records import Progress
-from autosimnet_desktop.gui.tasks import TaskContext, TaskRunner, _Runnable, make_pool
+from autosimnet_desktop.gui.tasks import GuiThreadGarbageCollector, TaskContext, TaskRunner, _Runnable, make_pool
 
 
 @pytest.fixture()
@@ -150,3 +150,37 @@ def test_a_task_lets_go_of_what_it_was_given_on_the_gui_thread(qtbot, runner: Ta
     qtbot.waitUntil(delivered.is_set)
     assert runner.wait(5000)
     assert freed_on_gui_thread == [True] * 4
+
+
+def test_garbage_cycles_are_collected_on_the_gui_thread_only(qtbot, runner: TaskRunner) -> None:
+    import gc
+    import weakref
+
+    class Cycle:
+        """Two objects that refer to each other: only the cyclic collector frees them."""
+
+        def __init__(self) -> None:
+            self.me = self
+
+    collected_on: list[QThread] = []
+    collector = GuiThreadGarbageCollector(interval_ms=20, full_every=2)
+    collector.start()
+    try:
+        assert not gc.isenabled()
+        made: list[weakref.ref] = []
+
+        def make_garbage() -> None:  # on a pool thread: allocations there never trigger a collection now
+            for _ in range(2000):
+                cycle = Cycle()
+                cycle.payload = [0] * 10
+                made.append(weakref.ref(cycle, lambda _ref: collected_on.append(QThread.currentThread())))
+
+        done = []
+        runner.submit(make_garbage, on_result=lambda _r: done.append(True))
+        qtbot.waitUntil(lambda: bool(done), timeout=5000)
+        qtbot.waitUntil(lambda: all(ref() is None for ref in made), timeout=5000)
+        gui_thread = QObject().thread()
+        assert collected_on and all(thread is gui_thread for thread in collected_on)
+    finally:
+        collector.stop()
+    assert gc.isenabled()

@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .main_window import MainWindow, Services
     from .settings import APPLICATION, ORGANIZATION, Settings
-    from .tasks import TaskRunner, make_pool
+    from .tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -124,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
     settle_memory()
+    collector = GuiThreadGarbageCollector(app)
+    collector.start()
     code = app.exec()
     pool.waitForDone(10_000)
+    collector.stop()
     return code

@@ -63,6 +63,39 @@ def thaw_frozen_objects() -> None:
     gc.unfreeze()
 
 
+class GuiThreadGarbageCollector(QObject):
+    """Runs Python's cyclic garbage collector on the GUI thread only, from a timer.
+
+    Left automatic, a collection runs on whichever thread happens to allocate at that moment, often a
+    decoding thread; a Qt object in a cycle freed there would be destroyed off its own thread, which Qt
+    does not allow (PySide defers only widgets to the GUI thread). Young objects are collected every
+    `interval_ms`, everything every `full_every` ticks; most long-lived objects are frozen
+    (freeze_long_lived_objects), so a full pass stays short.
+    """
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = 1000, full_every: int = 30) -> None:
+        super().__init__(parent)
+        self._ticks, self._full_every = 0, full_every
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect)
+
+    def start(self) -> None:
+        """Take over from the automatic collector."""
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Give collection back to the interpreter (at exit, or in tests)."""
+        self._timer.stop()
+        gc.enable()
+
+    def collect(self) -> int:
+        """One tick: the young generations, or all of them every `full_every` ticks; returns objects freed."""
+        self._ticks += 1
+        return gc.collect(2 if self._ticks % self._full_every == 0 else 1)
+
+
 def make_pool() -> QThreadPool:
     """The app-owned pool: room for a long job, a query and a few thumbnail decoders at once."""
     pool = QThreadPool()
