@@ -83,7 +83,7 @@ def evaluate_loss(model: nn.Module, data: np.ndarray, cfg: TrainConfig, loss_fn:
     return total / max(count, 1)
 
 
-def plot_curve(history: list[dict], path: Path, title: str) -> None:
+def plot_curve(history: list[dict], path: Path, title: str, log_scale: bool = False) -> None:
     """The learning curve (training and validation loss per epoch), like the paper's Fig. 6-7."""
     import matplotlib
 
@@ -95,7 +95,9 @@ def plot_curve(history: list[dict], path: Path, title: str) -> None:
     ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="training loss")
     ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation loss")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE reconstruction loss")
+    ax.set_ylabel("MSE reconstruction loss" + (" (log scale)" if log_scale else ""))
+    if log_scale:
+        ax.set_yscale("log")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
