@@ -200,3 +200,18 @@ def test_store_in_an_unusable_place_is_a_clear_store_error(tmp_path: Path) -> No
     (tmp_path / "dir.sqlite3").mkdir()
     with pytest.raises(StoreError, match="cannot open"):
         Store(tmp_path / "dir.sqlite3")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("JPEG", ".jpg"), ("PPM", ".ppm"), ("TGA", ".tga"), ("ICO", ".ico")])
+def test_common_and_rare_formats_open_from_a_path_bytes_and_a_file_object(tmp_path: Path, fmt: str,
+                                                                           suffix: str) -> None:
+    from PIL import Image
+
+    from autosimnet_desktop.core.imaging import COMMON_FORMATS, open_image
+
+    path = write_photo(tmp_path / f"photo{suffix}", 3, fmt=fmt, size=(48, 64))
+    assert (fmt in COMMON_FORMATS) == (fmt == "JPEG")  # the rare ones take the fall-back path
+    expected = np.asarray(Image.open(path).convert("RGB"))
+    for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
+        img = open_image(source, "RGB")
+        assert img.mode == "RGB" and np.array_equal(np.asarray(img), expected)
