@@ -215,3 +215,16 @@ def test_common_and_rare_formats_open_from_a_path_bytes_and_a_file_object(tmp_pa
     for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
         img = open_image(source, "RGB")
         assert img.mode == "RGB" and np.array_equal(np.asarray(img), expected)
+
+
+def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
+    from PIL import Image
+
+    from autosimnet_desktop.core.imaging import Preprocess, to_array
+
+    img = Image.new("RGB", (4, 4), (255, 0, 51))
+    plain = to_array(img, Preprocess(size=4, colour_mode="RGB", mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)))
+    assert plain.shape == (3, 4, 4) and plain.dtype == np.float32
+    assert np.allclose(plain[:, 0, 0], [1.0, 0.0, 0.2])
+    spec = Preprocess(size=4, colour_mode="RGB", mean=(0.5, 0.25, 0.0), std=(0.5, 0.25, 2.0))
+    assert np.allclose(to_array(img, spec)[:, 0, 0], [1.0, -1.0, 0.1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import stat
@@ -254,14 +255,22 @@ def fit_square(img: Image.Image, spec: Preprocess) -> Image.Image:
     return canvas
 
 
+@functools.lru_cache(maxsize=8)
+def _normalisation(spec: Preprocess) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mean, std) as C x 1 x 1 arrays, or None when they change nothing (worked out once per spec)."""
+    if all(m == 0 for m in spec.mean) and all(s == 1 for s in spec.std):
+        return None
+    return (np.asarray(spec.mean, dtype=np.float32).reshape(-1, 1, 1),
+            np.asarray(spec.std, dtype=np.float32).reshape(-1, 1, 1))
+
+
 def to_array(img: Image.Image, spec: Preprocess) -> np.ndarray:
     """A square `spec.size` image as the normalised float32 C x H x W array the encoder takes."""
     arr = np.asarray(img, dtype=np.float32) / 255.0
     arr = arr[None, :, :] if arr.ndim == 2 else arr.transpose(2, 0, 1)
-    mean = np.asarray(spec.mean, dtype=np.float32).reshape(-1, 1, 1)
-    std = np.asarray(spec.std, dtype=np.float32).reshape(-1, 1, 1)
-    if np.any(mean != 0) or np.any(std != 1):
-        arr = (arr - mean) / std
+    normalisation = _normalisation(spec)
+    if normalisation is not None:
+        arr = (arr - normalisation[0]) / normalisation[1]
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
