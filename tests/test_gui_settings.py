@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from autosimnet_desktop.gui.settings import DEFAULT_RESULT_COUNT, MAX_RECENT, Settings
+from autosimnet_desktop.gui.settings import DEFAULT_DUPLICATE_SIMILARITY, DEFAULT_RESULT_COUNT, \
+    DUPLICATE_SIMILARITY_RANGE, MAX_RECENT, Settings
 
 
 def make(tmp_path: Path) -> tuple[Settings, QSettings]:
@@ -53,3 +54,15 @@ def test_removing_a_vanished_folder_forgets_it_everywhere(tmp_path: Path) -> Non
     settings.remove_recent_folder(tmp_path / "b")
     assert settings.recent_folders == [tmp_path / "a"]
     assert settings.last_folder is None
+
+
+def test_the_duplicate_similarity_is_remembered_within_its_range(tmp_path: Path) -> None:
+    settings, store = make(tmp_path)
+    assert settings.duplicate_similarity == DEFAULT_DUPLICATE_SIMILARITY
+    settings.duplicate_similarity = 0.88
+    settings.sync()
+    assert Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)).duplicate_similarity == 0.88
+    low, high = DUPLICATE_SIMILARITY_RANGE
+    for stored, expected in ((0.3, low), (1.7, high), ("junk", DEFAULT_DUPLICATE_SIMILARITY)):
+        store.setValue("duplicates/min_similarity", stored)
+        assert settings.duplicate_similarity == expected

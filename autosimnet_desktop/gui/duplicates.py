@@ -1,63 +1,174 @@
-"""The 'Find duplicates' result: groups of near-identical products, with thumbnails."""
+"""The 'Find duplicates' result: groups of near-identical products with thumbnails; a threshold to search again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QLabel, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from ..core.records import SearchHit
+from ..core.records import Progress, SearchHit
 from .dialogs import lay_out_list_dialog
 from .formatting import percent, plural
+from .settings import DUPLICATE_SIMILARITY_RANGE
+from .status import JobProgress
 from .system import Desktop
 from .thumbnails import ThumbnailLoader
 
 ICON = 56
+EXPANDED_GROUPS = 50  # expanding thousands of groups would ask for thousands of thumbnails
+
+
+def whole_percent(similarity: float) -> int:
+    """A 0..1 threshold as the whole percent the spin box shows (0.95 -> 95)."""
+    return round(similarity * 100)
 
 
 class DuplicatesDialog(QDialog):
-    """One collapsible group per set of look-alikes; double-click opens a file, a button reveals it."""
+    """One collapsible group per set of look-alikes; double-click opens a file, a button reveals it.
+
+    The threshold box and "Search again" ask the window (through `search_requested`) for a new search;
+    the window answers with `searching`, `update_progress`, then `show_groups`, `search_stopped` or
+    `search_refused`. The list stays usable meanwhile.
+    """
+
+    search_requested = Signal(float)  # search again at this similarity (0..1)
+    cancel_requested = Signal()  # stop the search running for this dialog
 
     def __init__(self, folder: Path, groups: list[list[SearchHit]], min_similarity: float,
                  thumbnails: ThumbnailLoader | None, desktop: Desktop, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Duplicate products")
         self.folder = folder
-        self.groups = groups
+        self.groups: list[list[SearchHit]] = []
+        self.min_similarity = min_similarity
         self._desktop = desktop
         self._thumbnails = thumbnails
         self._items: dict[str, list[QTreeWidgetItem]] = {}
-        photos = sum(len(g) for g in groups)
-        text = (f"{plural(len(groups), 'group')} of look-alike products ({plural(photos, 'photo')}) at "
-                f"{percent(min_similarity)} similarity or more." if groups else
-                f"No products are {percent(min_similarity)} similar or more to each other: no duplicates found.")
-        intro = QLabel(text, self)
-        intro.setWordWrap(True)
+        self._searching = False
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Product", "Similarity"])
+        self.tree.setHeaderLabels(["Product", "Similar to the first photo"])
         self.tree.setIconSize(QSize(ICON, ICON))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.itemDoubleClicked.connect(self._open)
-        for number, group in enumerate(groups, 1):
-            top = QTreeWidgetItem(self.tree, [f"Group {number}: {plural(len(group), 'photo')}", ""])
-            top.setFirstColumnSpanned(True)
-            for hit in group:
-                child = QTreeWidgetItem(top, [hit.path, percent(hit.similarity)])
-                child.setData(0, Qt.ItemDataRole.UserRole, hit.path)
-                child.setToolTip(0, hit.path)
-                self._items.setdefault(str(folder / hit.path), []).append(child)
-            top.setExpanded(number <= 50)  # expanding thousands of groups would ask for thousands of thumbnails
-        self.tree.header().setStretchLastSection(False)
         self.tree.setColumnWidth(0, 520)
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnail_ready)
             self.tree.itemExpanded.connect(self._expanded)
-            for index in range(min(50, self.tree.topLevelItemCount())):
+        lay_out_list_dialog(self, self._build_header(), self.tree,
+                            [("Show in folder", self._reveal), ("Copy list", self.copy_list)])
+        self.show_groups(groups, min_similarity)
+        self.resize(760, 600)
+
+    def _build_header(self) -> QWidget:
+        """The intro line, the '… at least [95% similar] [Search again]' row with a hint, then the progress."""
+        header = QWidget(self)
+        self.threshold_spin = QSpinBox(header)
+        low, high = DUPLICATE_SIMILARITY_RANGE
+        self.threshold_spin.setRange(whole_percent(low), whole_percent(high))
+        self.threshold_spin.setSuffix("% similar")
+        self.threshold_spin.setValue(whole_percent(self.min_similarity))
+        self.threshold_spin.setToolTip("How alike two photos must look to count as duplicates")
+        label = QLabel("Count two products as duplicates when they are at least", header)
+        label.setBuddy(self.threshold_spin)
+        self.search_button = QPushButton("Search again", header)
+        self.search_button.setToolTip("Look for duplicates again with this similarity")
+        self.search_button.setDefault(True)  # Enter in the box searches instead of closing the dialog
+        self.search_button.clicked.connect(self._search_again)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.threshold_spin)
+        row.addWidget(self.search_button)
+        row.addStretch(1)
+        self.hint = QLabel("Lower finds more look-alikes; 100% finds only copies of the same photo.", header)
+        self.hint.setWordWrap(True)
+        self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.progress = JobProgress(header)
+        self.progress.label.setWordWrap(True)  # a long progress line wraps instead of widening the dialog
+        self.progress.layout().setStretchFactor(self.progress.label, 1)
+        self.progress.cancel_requested.connect(self.cancel_requested)
+        layout = QVBoxLayout(header)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.intro)
+        layout.addLayout(row)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.progress)
+        return header
+
+    # -- searching again -------------------------------------------------------------------------
+    @property
+    def is_searching(self) -> bool:
+        """True while a search this dialog asked for is running."""
+        return self._searching
+
+    def _search_again(self) -> None:
+        self.threshold_spin.interpretText()  # a typed number counts even before the box loses focus
+        self.search_requested.emit(self.threshold_spin.value() / 100)
+
+    def searching(self, min_similarity: float) -> None:
+        """The window started the search: show its progress; the list keeps the last groups until it ends."""
+        self._searching = True
+        self.search_button.setEnabled(False)
+        self.intro.setText(f"Looking for products at least {whole_percent(min_similarity)}% similar… "
+                           "The groups below are from the last search until it has finished.")
+        self.progress.start("duplicates")
+
+    def update_progress(self, progress: Progress) -> None:
+        """Show how far the running search is."""
+        if self.is_searching:
+            self.progress.update_progress(progress)
+
+    def search_stopped(self) -> None:
+        """The search was cancelled: keep showing the last groups."""
+        self._idle()
+        self.intro.setText(f"Search stopped. {self._summary()}")
+
+    def search_refused(self, message: str) -> None:
+        """The search could not run (failed, or another task is busy): say why, keep the last groups."""
+        self._idle()
+        self.intro.setText(f"{message} {self._summary()}")
+
+    def _idle(self) -> None:
+        self._searching = False
+        self.progress.finish()
+        self.search_button.setEnabled(True)
+
+    # -- the groups ------------------------------------------------------------------------------
+    def _summary(self) -> str:
+        photos = sum(len(g) for g in self.groups)
+        at = f"{whole_percent(self.min_similarity)}%"
+        if self.groups:
+            return f"Showing {plural(len(self.groups), 'group')} of look-alike products ({plural(photos, 'photo')}) " \
+                   f"at {at} similarity or more."
+        can_lower = self.min_similarity > DUPLICATE_SIMILARITY_RANGE[0]
+        lower = " Try a lower similarity to find look-alikes." if can_lower else ""
+        return f"No two products are at least {at} similar: no duplicates found.{lower}"
+
+    def show_groups(self, groups: list[list[SearchHit]], min_similarity: float) -> None:
+        """Show these groups, found at `min_similarity` (replacing what was shown)."""
+        self._idle()
+        self.groups, self.min_similarity = groups, min_similarity
+        self.threshold_spin.setValue(whole_percent(min_similarity))
+        self.intro.setText(self._summary())
+        self.tree.clear()
+        self._items = {}
+        for number, group in enumerate(groups, 1):
+            top = QTreeWidgetItem(self.tree, [f"Group {number}: {plural(len(group), 'photo')}", ""])
+            top.setFirstColumnSpanned(True)
+            for rank, hit in enumerate(group):
+                # Members are measured from the group's first photo; "100%" beside it would read as an exact copy.
+                child = QTreeWidgetItem(top, [hit.path, percent(hit.similarity) if rank else ""])
+                child.setData(0, Qt.ItemDataRole.UserRole, hit.path)
+                child.setToolTip(0, hit.path)
+                self._items.setdefault(str(self.folder / hit.path), []).append(child)
+            top.setExpanded(number <= EXPANDED_GROUPS)
+        if self._thumbnails is not None:
+            for index in range(min(EXPANDED_GROUPS, self.tree.topLevelItemCount())):
                 self._expanded(self.tree.topLevelItem(index))
-        lay_out_list_dialog(self, intro, self.tree, [("Show in folder", self._reveal), ("Copy list", self.copy_list)])
-        self.resize(760, 560)
 
     def _selected_path(self) -> Path | None:
         item = self.tree.currentItem()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from ..core import exporting
 from ..core.exporting import as_text, write_text_atomic
-from ..core.records import IndexReport, SearchHit
+from ..core.records import IndexReport, Progress, SearchHit
 from ..locations import sample_catalogue
 from .actions import Actions
 from .catalogue_page import CataloguePage
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self._current: QuerySource | None = None
         self._history: list[QuerySource] = []
         self._pending_query: QuerySource | None = None
+        self._duplicates: DuplicatesDialog | None = None  # the open result dialog, which may search again
+        self._duplicates_again = False  # the running duplicates search was asked for by that dialog
         self.icon = app_icon()
         self.setWindowIcon(self.icon)
         self.setWindowTitle("AutoSimNet")
@@ -193,7 +195,7 @@ class MainWindow(QMainWindow):
         session.opened.connect(self._on_opened)
         session.open_failed.connect(self._on_open_failed)
         session.job_started.connect(self._on_job_started)
-        session.job_progress.connect(lambda _kind, progress: self.progress.update_progress(progress))
+        session.job_progress.connect(self._on_job_progress)
         session.job_finished.connect(self._on_job_finished)
         session.job_failed.connect(self._on_job_failed)
         session.count_changed.connect(self._on_count)
@@ -213,6 +215,8 @@ class MainWindow(QMainWindow):
         session.open()
 
     def _retire_session(self) -> None:
+        if self._duplicates is not None:
+            self._duplicates.close()  # its groups belong to the catalogue being closed
         old, self.session = self.session, None
         self.progress.finish()
         self._drop_thumbnails()
@@ -290,21 +294,68 @@ class MainWindow(QMainWindow):
             self.summary.set_catalogue(self.session.folder.name, None)
         self._update_actions()
 
+    def _on_job_progress(self, kind: str, progress: Progress) -> None:
+        self.progress.update_progress(progress)
+        if kind == DUPLICATES and self._duplicates is not None:
+            self._duplicates.update_progress(progress)
+
     def _on_job_finished(self, kind: str, result: Any) -> None:
         self.progress.finish()
         self._update_actions()
+        again, self._duplicates_again = self._duplicates_again and kind == DUPLICATES, False
         if kind == INDEX:
             self._index_finished(result)
         elif kind == RELATED and result is not None:
             self.messages.show_message(f"Related products saved to {result}.", "info", "Show in folder",
                                        lambda: self.services.desktop.show_in_folder(result), timeout_ms=15000)
+        elif kind == DUPLICATES and self._duplicates is not None:
+            if result is None:
+                self._duplicates.search_stopped()
+            else:
+                self._duplicates.show_groups(result, self.settings.duplicate_similarity)
+        elif kind == DUPLICATES and again:
+            pass  # asked for by a dialog that was closed since: nobody is waiting for these groups
         elif kind == DUPLICATES and result is not None and self.session is not None:
-            dialog = DuplicatesDialog(self.session.folder, result, self.settings.duplicate_similarity,
-                                      self._thumbnails, self.services.desktop, self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.open()
+            self._show_duplicates(result)
         elif result is None:
             self.messages.show_message("Stopped.", "info")
+
+    def _show_duplicates(self, groups: list[list[SearchHit]]) -> None:
+        assert self.session is not None
+        dialog = DuplicatesDialog(self.session.folder, groups, self.settings.duplicate_similarity,
+                                  self._thumbnails, self.services.desktop, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.search_requested.connect(self._search_duplicates_again)
+        dialog.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
+        dialog.finished.connect(lambda _code: self._duplicates_closed(dialog))
+        self._duplicates = dialog
+        dialog.open()
+
+    def _search_duplicates_again(self, min_similarity: float) -> None:
+        """The duplicates dialog asks for a new search at `min_similarity` (remembered for next time)."""
+        dialog = self._duplicates
+        if dialog is None:
+            return
+        if self.session is None or not self.session.is_open:
+            dialog.search_refused("The catalogue is closed.")
+        elif self.session.job_kind:
+            dialog.search_refused("The catalogue is being updated right now: search again when that has finished."
+                                  if self.session.job_kind == INDEX else
+                                  "Please wait until the current task has finished, then search again.")
+        else:
+            self.settings.duplicate_similarity = min_similarity
+            threshold = self.settings.duplicate_similarity  # clamped into the allowed range
+            if self.session.find_duplicates(threshold):
+                self._duplicates_again = True
+                dialog.searching(threshold)
+
+    def _duplicates_closed(self, dialog: DuplicatesDialog) -> None:
+        """Closing the dialog stops the search it asked for: a result nobody sees is wasted work."""
+        if self._duplicates is not dialog:
+            return
+        self._duplicates = None
+        if dialog.is_searching and self.session is not None and self.session.job_kind == DUPLICATES:
+            self.session.cancel_job()
 
     def _index_finished(self, report: IndexReport) -> None:
         freeze_long_lived_objects()
@@ -329,6 +380,10 @@ class MainWindow(QMainWindow):
     def _on_job_failed(self, kind: str, message: str) -> None:
         self.progress.finish()
         self._update_actions()
+        self._duplicates_again = False
+        if kind == DUPLICATES and self._duplicates is not None:
+            self._duplicates.search_refused(f"Finding duplicates failed: {message}")
+            return
         doing = {INDEX: "Indexing", RELATED: "Exporting related products", DUPLICATES: "Finding duplicates"}[kind]
         self.messages.show_message(f"{doing} failed: {message}", "error")
 

@@ -12,6 +12,9 @@ APPLICATION = "AutoSimNet Desktop"
 MAX_RECENT = 8
 DEFAULT_RESULT_COUNT = 20
 RESULT_COUNT_RANGE = (1, 200)
+DEFAULT_DUPLICATE_SIMILARITY = 0.95
+# Below 80% photos are merely the same kind of product, not the same product: groups would swallow the shop.
+DUPLICATE_SIMILARITY_RANGE = (0.80, 1.0)
 
 
 def _as_int(value: Any, default: int) -> int:
@@ -122,8 +125,11 @@ class Settings:
 
     @property
     def duplicate_similarity(self) -> float:
-        """The threshold 'Find duplicates' last used."""
-        return min(1.0, max(0.5, _as_float(self._store.value("duplicates/min_similarity", 0.95), 0.95)))
+        """The threshold 'Find duplicates' last used (0..1, kept within DUPLICATE_SIMILARITY_RANGE)."""
+        low, high = DUPLICATE_SIMILARITY_RANGE
+        value = _as_float(self._store.value("duplicates/min_similarity", DEFAULT_DUPLICATE_SIMILARITY),
+                          DEFAULT_DUPLICATE_SIMILARITY)
+        return min(high, max(low, value))
 
     @duplicate_similarity.setter
     def duplicate_similarity(self, value: float) -> None:
