@@ -1,10 +1,17 @@
-"""Thumbnails: decoded to QImage on pool threads, cached on disk by path+size+mtime, QPixmap on the GUI thread."""
+"""Thumbnails: decoded to QImage on pool threads, cached on disk by path+size+mtime, QPixmap on the GUI thread.
+
+The disk cache is kept under a size limit, least recently used entries first: serving an entry touches its
+mtime, and each new loader (one per opened catalogue) prunes the cache on a pool thread.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import re
 import tempfile
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +28,15 @@ TILE = 160  # logical pixels of the square tile a result card shows
 MAX_DECODING = 2  # thumbnails made at the same time
 TILE_MARGIN = 6  # keeps full-bleed photos off the tile's rounded edge and the similarity badge
 _DIMS_KEY = "autosimnet-source-size"
+CACHE_LIMIT_BYTES = 200 * 1024 * 1024  # per catalogue: a few thousand thumbnails (40-150 KB each)
+PRUNE_TO = 0.9  # of the limit: room for new entries, so the next opens have nothing to delete
+STALE_TEMP_SECONDS = 3600  # a temp file this old was abandoned by a crash; a younger one may be being written
+# The cache's own layout: <folder>/<2 hex digits>/<40 hex digits>.png (and mkstemp's 'tmp*.tmp' beside them).
+_SHARD_NAME = re.compile(r"[0-9a-f]{2}")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{40}\.png")
+_TEMP_NAME = re.compile(r"tmp[A-Za-z0-9_]+\.tmp")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,66 @@ def make_tile(image: QImage | None, ratio: float, size: int = TILE) -> QImage:
     return tile
 
 
+@dataclass(frozen=True)
+class CacheFile:
+    """One file of the disk cache as a scan found it."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def scan_cache(folder: Path, now: float | None = None) -> tuple[list[CacheFile], list[CacheFile]]:
+    """(entries, abandoned temp files) in the cache's own layout; anything else, symlinks included, is ignored.
+
+    Files that vanish while the scan runs are skipped; a missing or unreadable folder is an empty cache.
+    """
+    stale_before = ((time.time() if now is None else now) - STALE_TEMP_SECONDS) * 1e9
+    entries: list[CacheFile] = []
+    temps: list[CacheFile] = []
+    try:
+        with os.scandir(folder) as shards:
+            shard_dirs = [d.path for d in shards
+                          if _SHARD_NAME.fullmatch(d.name) and d.is_dir(follow_symlinks=False)]
+    except OSError:
+        return entries, temps
+    for shard in shard_dirs:
+        try:
+            with os.scandir(shard) as files:
+                for item in files:
+                    is_entry = _ENTRY_NAME.fullmatch(item.name) is not None
+                    if not (is_entry or _TEMP_NAME.fullmatch(item.name)) or not item.is_file(follow_symlinks=False):
+                        continue
+                    try:
+                        st = item.stat(follow_symlinks=False)
+                    except OSError:
+                        continue  # deleted meanwhile (another app instance pruning, say)
+                    found = CacheFile(Path(item.path), st.st_size, st.st_mtime_ns)
+                    if is_entry:
+                        entries.append(found)
+                    elif st.st_mtime_ns < stale_before:
+                        temps.append(found)
+        except OSError:
+            continue
+    return entries, temps
+
+
+def _unlink_unchanged(found: CacheFile) -> bool:
+    """Delete `found` unless it was used (touched) since it was scanned; False if it is kept or already gone."""
+    try:
+        if os.stat(found.path, follow_symlinks=False).st_mtime_ns != found.mtime_ns:
+            return False
+        os.unlink(found.path)
+    except OSError:
+        return False
+    return True
+
+
 class ThumbnailCache:
-    """A folder of PNG thumbnails named by a hash of (absolute path, size, mtime, pixel size)."""
+    """A folder of PNG thumbnails named by a hash of (absolute path, size, mtime, pixel size).
+
+    An entry's mtime says when it was last used: load() touches it on every hit, prune() deletes the oldest.
+    """
 
     def __init__(self, folder: Path | None, size: int = THUMBNAIL_SIZE) -> None:
         self.folder = folder
@@ -107,11 +181,44 @@ class ThumbnailCache:
             if not image.isNull():
                 width, _, height = image.text(_DIMS_KEY).partition("x")
                 if width.isdigit() and height.isdigit():
+                    self._touch(entry)
                     return Thumbnail(image, st.st_size, int(width), int(height))
         img, width, height = _decode(path, self.size)
         if entry is not None:
             self._store(entry, img, width, height)
         return Thumbnail(qimage_from_pil(img), st.st_size, width, height)
+
+    @staticmethod
+    def _touch(entry: Path) -> None:
+        """Mark the entry as just used (its mtime; atime is unreliable on relatime and noatime mounts)."""
+        try:
+            os.utime(entry)
+        except OSError:
+            pass  # pruned meanwhile, or a read-only cache: it only costs this entry its place in the order
+
+    def prune(self, limit_bytes: int = CACHE_LIMIT_BYTES) -> int:
+        """Keep the cache under `limit_bytes`: delete least recently used entries (down to PRUNE_TO of it).
+
+        Also deletes temp files a crash left behind. Only files of the cache's own layout are ever deleted,
+        an entry used after the scan is kept, and files vanishing meanwhile are fine. Returns bytes freed.
+        """
+        if self.folder is None:
+            return 0
+        entries, temps = scan_cache(self.folder)
+        freed = sum(found.size for found in temps if _unlink_unchanged(found))
+        total = sum(found.size for found in entries)
+        if total <= limit_bytes:
+            return freed
+        target = int(limit_bytes * PRUNE_TO)
+        for found in sorted(entries, key=lambda f: (f.mtime_ns, f.path.name)):
+            if total <= target:
+                break
+            if _unlink_unchanged(found):
+                freed += found.size
+                total -= found.size
+            elif not found.path.exists():
+                total -= found.size  # deleted by someone else: it no longer counts either
+        return freed
 
     @staticmethod
     def _store(entry: Path, img: Image.Image, width: int, height: int) -> None:
@@ -147,7 +254,8 @@ class ThumbnailLoader(QObject):
     ready = Signal(str)  # absolute path whose thumbnail (or failure) is now known
 
     def __init__(self, runner: TaskRunner, cache: ThumbnailCache, ratio: float = 1.0, memory_items: int = 800,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, cache_limit: int | None = CACHE_LIMIT_BYTES) -> None:
+        """`cache_limit`: prune the disk cache to this many bytes now, on the pool (None: leave it alone)."""
         super().__init__(parent)
         self._runner = runner
         self._cache = cache
@@ -160,6 +268,11 @@ class ThumbnailLoader(QObject):
         self._queue: deque[str] = deque()
         self._in_flight = 0
         self._closed = False
+        if cache_limit is not None and cache.folder is not None:
+            # One loader per opened catalogue, so this runs once per open; never on the GUI thread (disk walk).
+            runner.submit(cache.prune, cache_limit, owner=self, priority=PRIORITY_THUMBNAIL,
+                          on_result=lambda freed: log.debug("thumbnail cache pruned: %d bytes freed", freed),
+                          on_error=lambda exc: log.warning("pruning the thumbnail cache failed: %s", exc))
 
     def pixmap(self, path: Path) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued for decoding."""
