@@ -93,13 +93,19 @@ def test_searching_again_at_another_similarity_finds_other_groups_and_is_remembe
     again.close()
 
 
-def test_the_dialog_stays_usable_and_shows_progress_while_it_searches_again(qtbot, tmp_path: Path) -> None:
+def search_again_slowly(qtbot: Any, tmp_path: Path) -> tuple[Any, DuplicatesDialog, list[SlowDuplicates]]:
+    """A window over a shop with copies, its duplicates dialog open, searching again at 85% and held there."""
     made: list[SlowDuplicates] = []
     window = build_window(qtbot, tmp_path, factory=lambda folder: made.append(SlowDuplicates(folder)) or made[-1])
     open_and_index(qtbot, window, shop_with_copies(tmp_path))
     dialog = first_dialog(qtbot, window)
     dialog.threshold_spin.setValue(85)
     dialog.search_button.click()
+    return window, dialog, made
+
+
+def test_the_dialog_stays_usable_and_shows_progress_while_it_searches_again(qtbot, tmp_path: Path) -> None:
+    window, dialog, made = search_again_slowly(qtbot, tmp_path)
     qtbot.waitUntil(lambda: "Looking for duplicates among 2 of 6 products" in dialog.progress.label.text())
     assert dialog.progress.isVisibleTo(dialog) and "2 of 6" in window.progress.label.text()
     assert "at least 85% similar" in dialog.intro.text()
@@ -115,12 +121,7 @@ def test_the_dialog_stays_usable_and_shows_progress_while_it_searches_again(qtbo
 
 
 def test_cancel_keeps_the_last_groups_and_closing_stops_the_search(qtbot, tmp_path: Path) -> None:
-    made: list[SlowDuplicates] = []
-    window = build_window(qtbot, tmp_path, factory=lambda folder: made.append(SlowDuplicates(folder)) or made[-1])
-    open_and_index(qtbot, window, shop_with_copies(tmp_path))
-    dialog = first_dialog(qtbot, window)
-    dialog.threshold_spin.setValue(85)
-    dialog.search_button.click()
+    window, dialog, _ = search_again_slowly(qtbot, tmp_path)
     dialog.progress.cancel_button.click()
     qtbot.waitUntil(lambda: not dialog.is_searching and not window.session.job_kind, timeout=10_000)
     assert dialog.intro.text().startswith("Search stopped.") and len(dialog.groups[0]) == 2
