@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
@@ -111,3 +114,16 @@ class Actions:
         toolbar.addActions([self.export_related, self.duplicates])
         window.addToolBar(toolbar)
         return toolbar
+
+    def fill_recent_menu(self, folders: list[Path], open_folder: Callable[[Path], None],
+                         clear: Callable[[], None]) -> None:
+        """List the recent catalogue `folders` in the recent-catalogues menu, with a way to clear the list."""
+        menu = self.recent_menu
+        menu.clear()
+        for folder in folders:
+            menu.addAction(str(folder), lambda f=folder: open_folder(f))
+        if menu.isEmpty():
+            menu.addAction("No recent catalogues").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", clear)

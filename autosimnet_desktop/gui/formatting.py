@@ -72,3 +72,15 @@ def index_report_message(report: IndexReport) -> tuple[str, str, int | None] | N
         return (f"Catalogue updated: {report.new:,} new, {report.changed:,} changed, {report.removed:,} removed.",
                 "info", None)
     return None
+
+
+def reindexing_message(label: str, old: str, count: int) -> str:
+    """Why a catalogue opened with another model than its index is being re-indexed."""
+    return (f"Model changed to {label}: re-indexing all {plural(count, 'photo')} "
+            f"(they were indexed with {old}). Searches find them again as they are re-indexed.")
+
+
+def reindexed_message(report: IndexReport, label: str) -> str:
+    """The end of the re-indexing a change of model asked for."""
+    return (f"Re-indexed {plural(report.new + report.changed, 'photo')} with {label} in "
+            f"{duration(report.seconds)}: searches use the new model now.")

@@ -2,62 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlparse
+from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from ..core import exporting
-from ..core.exporting import as_text, write_text_atomic
-from ..core.records import IndexReport, Progress, SearchHit
-from ..locations import sample_catalogue
+from ..core.records import IndexReport, Progress
 from .actions import Actions
 from .catalogue_page import CataloguePage
-from .choosers import Choosers
-from .dialogs import AboutDialog, FailuresDialog
-from .duplicates import DuplicatesDialog
+from .dialogs import AboutDialog
+from .duplicates_flow import DuplicatesFlow
 from .errors import describe
-from .formatting import duration, index_report_message, plural
+from .formatting import index_report_message, reindexed_message, reindexing_message
 from .icons import app_icon
 from .message_bar import MessageBar
 from .mime import OpenFolder, acceptable, interpret
+from .model_menu import ModelMenu
+from .related_export import RelatedExport
 from .result_actions import ResultActions
-from .session import DUPLICATES, INDEX, RELATED, CatalogueFactory, CatalogueSession, QueryOutcome, \
-    default_thumbnail_dir
+from .searches import Searches
+from .services import Services
+from .session import DUPLICATES, INDEX, RELATED, CatalogueSession
 from .settings import Settings
 from .sources import QuerySource
 from .status import CatalogueSummary, JobProgress
-from .system import Desktop
-from .tasks import TaskRunner, freeze_long_lived_objects, thaw_frozen_objects
+from .tasks import freeze_long_lived_objects, thaw_frozen_objects
 from .thumbnails import ThumbnailCache, ThumbnailLoader
-from .watcher import FolderWatcher
+from .unreadable import UnreadableFiles
 from .welcome import WelcomePage
-
-RELATED_K = 10  # the contract's default for `autosimnet related`
-MAX_HISTORY = 50  # searches "Back" can return to
-
-
-def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
-    """Write the related-products CSV of the command-line contract, whole or not at all."""
-    write_text_atomic(path, as_text(exporting.write_related_csv, related))
-
-
-@dataclass
-class Services:
-    """The window's collaborators, passed in so tests can use small real ones or fakes."""
-
-    factory: CatalogueFactory
-    runner: TaskRunner
-    desktop: Desktop = field(default_factory=Desktop)
-    choosers: Choosers = field(default_factory=Choosers)
-    watcher: Callable[[TaskRunner], FolderWatcher | None] = FolderWatcher
-    thumbnail_dir: Callable[[Any], Path | None] = default_thumbnail_dir
-    write_related: Callable[[dict[str, list[SearchHit]], Path], Any] = write_related_csv
-    sample_folder: Callable[[], Path] = sample_catalogue
 
 
 class MainWindow(QMainWindow):
@@ -71,11 +45,6 @@ class MainWindow(QMainWindow):
         self.session: CatalogueSession | None = None
         self._retired: set[CatalogueSession] = set()
         self._thumbnails: ThumbnailLoader | None = None
-        self._current: QuerySource | None = None
-        self._history: list[QuerySource] = []
-        self._pending_query: QuerySource | None = None
-        self._duplicates: DuplicatesDialog | None = None  # the open result dialog, which may search again
-        self._duplicates_again = False  # the running duplicates search was asked for by that dialog
         self.icon = app_icon()
         self.setWindowIcon(self.icon)
         self.setWindowTitle("AutoSimNet")
@@ -84,18 +53,18 @@ class MainWindow(QMainWindow):
         self.actions_.build_menus(self)
         self.toolbar = self.actions_.build_toolbar(self)
         self._build_body()
+        self.duplicates_flow = DuplicatesFlow(settings, services.desktop, lambda: self.session,
+                                              lambda: self._thumbnails, self)
+        self.models = ModelMenu(self.actions_, settings, self.runner, lambda: self.session,
+                                lambda file: self.choose_model(file),
+                                lambda text: self.messages.show_message(text, "error"), self)
+        self.related_export = RelatedExport(services, lambda: self.session, self.page, self.messages, self)
+        self.unreadable = UnreadableFiles(lambda: self.session, self.summary, self.messages, self)
+        self.searches = Searches(lambda: self.session, self.page, self.messages, settings,
+                                 lambda: self._update_actions(), self)
         self._connect()
         self._update_actions()
         self.runner.unhandled_error.connect(lambda exc: self.messages.show_message(describe(exc), "error"))
-        self._requery_timer = QTimer(self, singleShot=True, interval=350)
-        self._requery_timer.timeout.connect(lambda: self._rerun_query())
-        # While the Shape … Colour slider moves, search again at most every 150 ms (the last position always).
-        self._balance_timer = QTimer(self, singleShot=True, interval=150)
-        self._balance_timer.timeout.connect(lambda: self._rerun_query())
-        self.model_override: str | None = None  # a --model given on the command line, until one is chosen
-        self._chosen_model = settings.model  # the Model menu's choice, mirrored: see current_model()
-        self._models: tuple[Any, ...] = ()
-        self._models_asked = False
         self._restore_layout()
         self.show_welcome()
 
@@ -127,7 +96,7 @@ class MainWindow(QMainWindow):
         a.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         a.open_image.triggered.connect(self.choose_image)
         a.paste.triggered.connect(self.paste)
-        a.back.triggered.connect(self.back)
+        a.back.triggered.connect(self.searches.back)
         a.export_related.triggered.connect(self.export_related)
         a.duplicates.triggered.connect(self.find_duplicates)
         a.rescan.triggered.connect(lambda: self.session.reindex() if self.session else None)
@@ -142,10 +111,10 @@ class MainWindow(QMainWindow):
         panel = self.page.panel
         panel.open_image_clicked.connect(self.choose_image)
         panel.paste_clicked.connect(self.paste)
-        panel.result_count_changed.connect(self._result_count_changed)
-        panel.min_similarity_changed.connect(self._min_similarity_changed)
-        panel.colour_weight_changed.connect(self._colour_weight_changed)
-        a.model_menu.aboutToShow.connect(self._ask_models)
+        panel.result_count_changed.connect(self.searches.result_count_changed)
+        panel.min_similarity_changed.connect(self.searches.min_similarity_changed)
+        panel.colour_weight_changed.connect(self.searches.colour_weight_changed)
+        a.model_menu.aboutToShow.connect(self.models.ask)
         self.page.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
         self.page.model.modelReset.connect(self._update_actions)
         self.progress.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
@@ -199,10 +168,10 @@ class MainWindow(QMainWindow):
         session.job_finished.connect(self._on_job_finished)
         session.job_failed.connect(self._on_job_failed)
         session.count_changed.connect(self._on_count)
-        session.query_finished.connect(self._on_query_finished)
-        session.query_failed.connect(self._on_query_failed)
+        session.query_finished.connect(self.searches.finished)
+        session.query_failed.connect(self.searches.failed)
         self.session = session
-        self._current, self._history = None, []
+        self.searches.reset()
         self.page.clear_results()
         self.page.panel.show_query(None, "", "")
         self.page.panel.reset_hint()
@@ -215,8 +184,7 @@ class MainWindow(QMainWindow):
         session.open()
 
     def _retire_session(self) -> None:
-        if self._duplicates is not None:
-            self._duplicates.close()  # its groups belong to the catalogue being closed
+        self.duplicates_flow.close()
         old, self.session = self.session, None
         self.progress.finish()
         self._drop_thumbnails()
@@ -259,15 +227,10 @@ class MainWindow(QMainWindow):
         self.page.panel.set_balance(default, self.settings.colour_weight if default is not None else None)
         if session.model_change is not None:
             old, count = session.model_change
-            self.messages.show_message(
-                f"Model changed to {catalogue.model.label}: re-indexing all {plural(count, 'photo')} "
-                f"(they were indexed with {old}). Searches find them again as they are re-indexed.", "info",
-                timeout_ms=0)
-        self._check_model_menu()
+            self.messages.show_message(reindexing_message(catalogue.model.label, old, count), "info", timeout_ms=0)
+        self.models.check()
         self._update_actions()
-        if self._pending_query is not None:
-            pending, self._pending_query = self._pending_query, None
-            self.query(pending)
+        self.searches.run_pending()
 
     def _on_open_failed(self, message: str) -> None:
         folder = self.session.folder if self.session else None
@@ -296,71 +259,21 @@ class MainWindow(QMainWindow):
 
     def _on_job_progress(self, kind: str, progress: Progress) -> None:
         self.progress.update_progress(progress)
-        if kind == DUPLICATES and self._duplicates is not None:
-            self._duplicates.update_progress(progress)
+        self.duplicates_flow.job_progress(kind, progress)
 
     def _on_job_finished(self, kind: str, result: Any) -> None:
         self.progress.finish()
         self._update_actions()
-        again, self._duplicates_again = self._duplicates_again and kind == DUPLICATES, False
+        if self.duplicates_flow.job_finished(kind, result) or self.related_export.job_finished(kind, result):
+            return
         if kind == INDEX:
             self._index_finished(result)
-        elif kind == RELATED and result is not None:
-            self.messages.show_message(f"Related products saved to {result}.", "info", "Show in folder",
-                                       lambda: self.services.desktop.show_in_folder(result), timeout_ms=15000)
-        elif kind == DUPLICATES and self._duplicates is not None:
-            if result is None:
-                self._duplicates.search_stopped()
-            else:
-                self._duplicates.show_groups(result, self.settings.duplicate_similarity)
-        elif kind == DUPLICATES and again:
-            pass  # asked for by a dialog that was closed since: nobody is waiting for these groups
-        elif kind == DUPLICATES and result is not None and self.session is not None:
-            self._show_duplicates(result)
         elif result is None:
             self.messages.show_message("Stopped.", "info")
 
-    def _show_duplicates(self, groups: list[list[SearchHit]]) -> None:
-        assert self.session is not None
-        dialog = DuplicatesDialog(self.session.folder, groups, self.settings.duplicate_similarity,
-                                  self._thumbnails, self.services.desktop, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.search_requested.connect(self._search_duplicates_again)
-        dialog.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
-        dialog.finished.connect(lambda _code: self._duplicates_closed(dialog))
-        self._duplicates = dialog
-        dialog.open()
-
-    def _search_duplicates_again(self, min_similarity: float) -> None:
-        """The duplicates dialog asks for a new search at `min_similarity` (remembered for next time)."""
-        dialog = self._duplicates
-        if dialog is None:
-            return
-        if self.session is None or not self.session.is_open:
-            dialog.search_refused("The catalogue is closed.")
-        elif self.session.job_kind:
-            dialog.search_refused("The catalogue is being updated right now: search again when that has finished."
-                                  if self.session.job_kind == INDEX else
-                                  "Please wait until the current task has finished, then search again.")
-        else:
-            self.settings.duplicate_similarity = min_similarity
-            threshold = self.settings.duplicate_similarity  # clamped into the allowed range
-            if self.session.find_duplicates(threshold):
-                self._duplicates_again = True
-                dialog.searching(threshold)
-
-    def _duplicates_closed(self, dialog: DuplicatesDialog) -> None:
-        """Closing the dialog stops the search it asked for: a result nobody sees is wasted work."""
-        if self._duplicates is not dialog:
-            return
-        self._duplicates = None
-        if dialog.is_searching and self.session is not None and self.session.job_kind == DUPLICATES:
-            self.session.cancel_job()
-
     def _index_finished(self, report: IndexReport) -> None:
         freeze_long_lived_objects()
-        if self.session is not None:
-            self.session.failures(self._set_failures, lambda message: None)
+        self.unreadable.recount()
         changed = report.new + report.changed + report.removed
         if report.changed and self._thumbnails is not None:
             self._thumbnails.forget()  # edited photos: the disk cache is keyed by mtime, memory only by path
@@ -368,34 +281,25 @@ class MainWindow(QMainWindow):
         model_change = self.session.model_change if self.session is not None else None
         if report.rebuilt and not report.cancelled and model_change is not None and self.session is not None:
             self.session.model_change = None
-            label = self.session.catalogue.model.label
-            message = (f"Re-indexed {plural(report.new + report.changed, 'photo')} with {label} in "
-                       f"{duration(report.seconds)}: searches use the new model now.", "info", None)
+            message = (reindexed_message(report, self.session.catalogue.model.label), "info", None)
         if message is not None:
             text, level, timeout = message
             self.messages.show_message(text, level, timeout_ms=timeout)
-        if changed and self._current is not None:
-            self._rerun_query()  # the results shown were computed on a smaller index
+        if changed:
+            self.searches.rerun()  # the results shown were computed on a smaller index
 
     def _on_job_failed(self, kind: str, message: str) -> None:
         self.progress.finish()
         self._update_actions()
-        self._duplicates_again = False
-        if kind == DUPLICATES and self._duplicates is not None:
-            self._duplicates.search_refused(f"Finding duplicates failed: {message}")
+        if self.duplicates_flow.job_failed(kind, message):
             return
         doing = {INDEX: "Indexing", RELATED: "Exporting related products", DUPLICATES: "Finding duplicates"}[kind]
         self.messages.show_message(f"{doing} failed: {message}", "error")
 
     def export_related(self) -> None:
         """Ask for a file and write every product's most similar products to it as CSV."""
-        if not self._can_start_job():
-            return
-        assert self.session is not None
-        start = Path.home() / f"{self.session.folder.name}-related-products.csv"
-        path = self.services.choosers.csv(self, start)
-        if path is not None:
-            self.session.export_related(path, RELATED_K, self.services.write_related, self.page.panel.colour_weight)
+        if self._can_start_job():
+            self.related_export.start()
 
     def find_duplicates(self) -> None:
         """Look for groups of near-identical products."""
@@ -414,21 +318,7 @@ class MainWindow(QMainWindow):
 
     def show_failures(self) -> None:
         """List the files that could not be read, with their reasons."""
-        if self.session is not None:
-            self.session.failures(self._show_failures_dialog,
-                                  lambda message: self.messages.show_message(message, "error"))
-
-    def _set_failures(self, failures: list[Any]) -> None:
-        self.summary.set_unreadable(len(failures))
-
-    def _show_failures_dialog(self, failures: list[Any]) -> None:
-        self._set_failures(failures)
-        if not failures:
-            self.messages.show_message("Every file in the catalogue folder could be read.", "info")
-            return
-        dialog = FailuresDialog(failures, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        self.unreadable.show()
 
     def show_about(self) -> None:
         """Version and the loaded model's metadata."""
@@ -440,124 +330,34 @@ class MainWindow(QMainWindow):
     # -- queries ---------------------------------------------------------------------------------
     def query(self, source: QuerySource, remember: bool = True) -> None:
         """Search the open catalogue for `source` (queued until a catalogue is open)."""
-        if self.session is None or not self.session.is_open:
-            self._pending_query = source
-            if self.session is None:
-                self.messages.show_message(f"Open your catalogue folder first: {source.name} will be searched "
-                                           "as soon as it is open.", "info", timeout_ms=0)
-            return
-        if remember and self._current is not None and self._current is not source:
-            self._history = [*self._history[-(MAX_HISTORY - 1):], self._current]
-        self._current = source
-        self.page.panel.show_pending(source.name)
-        self.session.query(source, self.page.panel.count_spin.value(), self.page.panel.colour_weight)
-        self._update_actions()
-
-    def _rerun_query(self) -> None:
-        if self._current is not None and self.session is not None and self.session.is_open:
-            self.session.query(self._current, self.page.panel.count_spin.value(), self.page.panel.colour_weight)
-
-    def back(self) -> None:
-        """Search again for the previous query."""
-        if self._history:
-            self.query(self._history.pop(), remember=False)
-
-    def _on_query_finished(self, outcome: QueryOutcome) -> None:
-        if self.session is None:
-            return
-        source, prepared = outcome.source, outcome.prepared
-        detail = f"{prepared.width:,} × {prepared.height:,} pixels"
-        if source.kind == "url" and source.url:
-            detail += f" · from {urlparse(source.url).netloc}"
-        elif source.kind == "catalogue":
-            detail += " · from your catalogue"
-        self.page.panel.show_query(prepared.preview, source.name, detail)
-        self.page.show_results(self.session.folder, outcome.hits, source.name)
-        self.messages.clear("error")
-        self._update_actions()
-
-    def _on_query_failed(self, source: QuerySource, message: str) -> None:
-        self.page.panel.show_query(None, "", "")
-        self.page.panel.reset_hint()
-        self.messages.show_message(f"Couldn't search for {source.name}: {message}", "error")
-
-    def _result_count_changed(self, value: int) -> None:
-        self.settings.result_count = value
-        self._requery_timer.start()  # typing "50" is two changes: search once
-
-    def _min_similarity_changed(self, value: float) -> None:
-        self.settings.min_similarity = value
-
-    def _colour_weight_changed(self, value: float) -> None:
-        self.settings.colour_weight = value
-        if not self._balance_timer.isActive():
-            self._balance_timer.start()
+        self.searches.query(source, remember)
 
     # -- model choice ----------------------------------------------------------------------------
+    @property
+    def model_override(self) -> str | None:
+        """A --model given on the command line, until one is chosen in the Model menu."""
+        return self.models.override
+
+    @model_override.setter
+    def model_override(self, file: str | None) -> None:
+        self.models.override = file
+
     def current_model(self) -> str | None:
         """The model new catalogues open with: --model, else the Model menu's choice, else None (the default)."""
-        # The catalogue factory asks from a pool thread; one QSettings object must not be used from two threads.
-        return self.model_override or self._chosen_model or None
-
-    def _ask_models(self) -> None:
-        """Read the shipped models' metadata on the pool the first time the Model menu opens."""
-        if self._models_asked:
-            self._check_model_menu()
-            return
-        self._models_asked = True
-        self.actions_.model_menu.addAction("Reading the models…").setEnabled(False)
-        from ..core.models import shipped_models
-
-        self.runner.submit(shipped_models, on_result=self.set_models,
-                           on_error=lambda exc: self.messages.show_message(describe(exc), "error"))
+        return self.models.current()  # asked from a pool thread: reads no QSettings
 
     def set_models(self, models: Any) -> None:
         """Fill the Model menu with the shipped models (core.models.ShippedModel), the one in use checked."""
-        self._models_asked = True
-        self._models = tuple(models)
-        menu, group = self.actions_.model_menu, self.actions_.model_group
-        menu.clear()
-        for action in group.actions():
-            group.removeAction(action)
-        for model in self._models:
-            action = menu.addAction(model.label + (" (default)" if model.default else ""))
-            action.setCheckable(True)
-            action.setData(model.file)
-            action.setToolTip("Sees shape and colour: the Shape … Colour slider sets the balance" if model.fused
-                              else "The AutoSimNet paper's model: greyscale shapes only")
-            group.addAction(action)
-            action.triggered.connect(lambda _checked=False, f=model.file: self.choose_model(f))
-        menu.addSeparator()
-        note = menu.addAction("Changing the model re-indexes the open catalogue")
-        note.setEnabled(False)
-        self._check_model_menu()
-
-    def _in_use(self) -> str:
-        """File name of the model in use (the open catalogue's, else the one the next catalogue opens with)."""
-        from ..locations import resolve_model
-
-        catalogue = self.session.catalogue if self.session is not None and self.session.is_open else None
-        model = getattr(catalogue, "model", None)
-        path = getattr(model, "path", None)
-        return Path(path).name if path is not None else resolve_model(self.current_model()).name
-
-    def _check_model_menu(self) -> None:
-        in_use = self._in_use()
-        for action in self.actions_.model_group.actions():
-            action.setChecked(action.data() == in_use)
+        self.models.set_models(models)
 
     def choose_model(self, file: str) -> None:
         """Use the shipped model `file` from now on (remembered); the open catalogue is re-opened and re-indexed."""
-        from ..locations import DEFAULT_MODEL
-
-        in_use = self._in_use()
-        self._chosen_model = "" if file == DEFAULT_MODEL else file
-        self.settings.model = self._chosen_model
-        self.model_override = None
+        in_use = self.models.in_use()
+        self.models.remember(file)
         if file == in_use or self.session is None:
-            self._check_model_menu()
+            self.models.check()
             return
-        folder, old, current = self.session.folder, self.session, self._current
+        folder, old, current = self.session.folder, self.session, self.searches.current
         self._retire_session()
         self.summary.set_catalogue(f"Switching {folder.name} to another model…", None)
         self.messages.show_message(f"Switching to {file.removesuffix('.onnx')}…", "info", timeout_ms=0)
@@ -566,7 +366,7 @@ class MainWindow(QMainWindow):
             if self.session is None:  # nothing else was opened meanwhile
                 self.open_folder(folder)
                 if current is not None:
-                    self._pending_query = current  # searched again once open, and again when re-indexed
+                    self.searches.pending = current  # searched again once open, and again when re-indexed
 
         if old.is_closed:
             reopen()
@@ -623,19 +423,12 @@ class MainWindow(QMainWindow):
         a.export_related.setEnabled(is_open and not busy)
         a.duplicates.setEnabled(is_open and not busy)
         a.failures.setEnabled(is_open)
-        a.back.setEnabled(bool(self._history))
+        a.back.setEnabled(self.searches.can_go_back)
         self.results.update_enabled()
 
     def _fill_recent_menu(self) -> None:
-        menu = self.actions_.recent_menu
-        menu.clear()
-        for folder in self.settings.recent_folders:
-            menu.addAction(str(folder), lambda f=folder: self.open_folder(f))
-        if menu.isEmpty():
-            menu.addAction("No recent catalogues").setEnabled(False)
-        else:
-            menu.addSeparator()
-            menu.addAction("Clear list", self.settings.clear_recent_folders)
+        self.actions_.fill_recent_menu(self.settings.recent_folders, self.open_folder,
+                                       self.settings.clear_recent_folders)
 
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

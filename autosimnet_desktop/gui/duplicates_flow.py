@@ -1,0 +1,105 @@
+"""The duplicates dialog's life: opening it on a result, searching again from it, and its progress and cancel."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QWidget
+
+from ..core.records import Progress, SearchHit
+from .duplicates import DuplicatesDialog
+from .session import DUPLICATES, INDEX, CatalogueSession
+from .settings import Settings
+from .system import Desktop
+from .thumbnails import ThumbnailLoader
+
+
+class DuplicatesFlow(QObject):
+    """Routes the session's duplicates job to the open duplicates dialog, or opens one on its result."""
+
+    def __init__(self, settings: Settings, desktop: Desktop, session: Callable[[], CatalogueSession | None],
+                 thumbnails: Callable[[], ThumbnailLoader | None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self._window = parent  # the dialogs' parent
+        self._settings = settings
+        self._desktop = desktop
+        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._thumbnails = thumbnails
+        self._dialog: DuplicatesDialog | None = None  # the open result dialog, which may search again
+        self._again = False  # the running duplicates search was asked for by that dialog
+
+    def close(self) -> None:
+        """Close the dialog: its groups belong to the catalogue being closed."""
+        if self._dialog is not None:
+            self._dialog.close()
+
+    def job_progress(self, kind: str, progress: Progress) -> None:
+        """Show a running search's progress in the dialog that asked for it."""
+        if kind == DUPLICATES and self._dialog is not None:
+            self._dialog.update_progress(progress)
+
+    def job_finished(self, kind: str, result: Any) -> bool:
+        """Take a finished job's result if it is a duplicates search's; False when the window should report it."""
+        again, self._again = self._again and kind == DUPLICATES, False
+        if kind != DUPLICATES:
+            return False
+        if self._dialog is not None:
+            if result is None:
+                self._dialog.search_stopped()
+            else:
+                self._dialog.show_groups(result, self._settings.duplicate_similarity)
+            return True
+        if again:
+            return True  # asked for by a dialog that was closed since: nobody is waiting for these groups
+        if result is not None and self._session() is not None:
+            self._show(result)
+            return True
+        return False
+
+    def job_failed(self, kind: str, message: str) -> bool:
+        """Tell the dialog its search failed; False when the window should report the failure."""
+        self._again = False
+        if kind == DUPLICATES and self._dialog is not None:
+            self._dialog.search_refused(f"Finding duplicates failed: {message}")
+            return True
+        return False
+
+    def _show(self, groups: list[list[SearchHit]]) -> None:
+        session = self._session()
+        assert session is not None
+        dialog = DuplicatesDialog(session.folder, groups, self._settings.duplicate_similarity,
+                                  self._thumbnails(), self._desktop, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.search_requested.connect(self._search_again)
+        dialog.cancel_requested.connect(lambda: self._session().cancel_job() if self._session() else None)
+        dialog.finished.connect(lambda _code: self._closed(dialog))
+        self._dialog = dialog
+        dialog.open()
+
+    def _search_again(self, min_similarity: float) -> None:
+        """The duplicates dialog asks for a new search at `min_similarity` (remembered for next time)."""
+        dialog, session = self._dialog, self._session()
+        if dialog is None:
+            return
+        if session is None or not session.is_open:
+            dialog.search_refused("The catalogue is closed.")
+        elif session.job_kind:
+            dialog.search_refused("The catalogue is being updated right now: search again when that has finished."
+                                  if session.job_kind == INDEX else
+                                  "Please wait until the current task has finished, then search again.")
+        else:
+            self._settings.duplicate_similarity = min_similarity
+            threshold = self._settings.duplicate_similarity  # clamped into the allowed range
+            if session.find_duplicates(threshold):
+                self._again = True
+                dialog.searching(threshold)
+
+    def _closed(self, dialog: DuplicatesDialog) -> None:
+        """Closing the dialog stops the search it asked for: a result nobody sees is wasted work."""
+        if self._dialog is not dialog:
+            return
+        self._dialog = None
+        session = self._session()
+        if dialog.is_searching and session is not None and session.job_kind == DUPLICATES:
+            session.cancel_job()

@@ -1,0 +1,95 @@
+"""The Model menu: the shipped models, the one in use checked, and which model new catalogues open with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject
+
+from .actions import Actions
+from .errors import describe
+from .session import CatalogueSession
+from .settings import Settings
+from .tasks import TaskRunner
+
+
+class ModelMenu(QObject):
+    """Fills the Model menu on first opening and remembers the model chosen in it."""
+
+    def __init__(self, actions: Actions, settings: Settings, runner: TaskRunner,
+                 session: Callable[[], CatalogueSession | None], choose: Callable[[str], None],
+                 show_error: Callable[[str], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._actions = actions
+        self._settings = settings
+        self._runner = runner
+        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._choose = choose  # called with a model's file name when it is picked in the menu
+        self._show_error = show_error
+        self.override: str | None = None  # a --model given on the command line, until one is chosen
+        self._chosen = settings.model  # the menu's choice, mirrored: see current()
+        self._models: tuple[Any, ...] = ()
+        self._asked = False
+
+    def current(self) -> str | None:
+        """The model new catalogues open with: --model, else the menu's choice, else None (the default)."""
+        # The catalogue factory asks from a pool thread; one QSettings object must not be used from two threads.
+        return self.override or self._chosen or None
+
+    def remember(self, file: str) -> None:
+        """Make the shipped model `file` the choice from now on, over any --model."""
+        from ..locations import DEFAULT_MODEL
+
+        self._chosen = "" if file == DEFAULT_MODEL else file
+        self._settings.model = self._chosen
+        self.override = None
+
+    def ask(self) -> None:
+        """Read the shipped models' metadata on the pool the first time the Model menu opens."""
+        if self._asked:
+            self.check()
+            return
+        self._asked = True
+        self._actions.model_menu.addAction("Reading the models…").setEnabled(False)
+        from ..core.models import shipped_models
+
+        self._runner.submit(shipped_models, on_result=self.set_models,
+                            on_error=lambda exc: self._show_error(describe(exc)))
+
+    def set_models(self, models: Any) -> None:
+        """Fill the Model menu with the shipped models (core.models.ShippedModel), the one in use checked."""
+        self._asked = True
+        self._models = tuple(models)
+        menu, group = self._actions.model_menu, self._actions.model_group
+        menu.clear()
+        for action in group.actions():
+            group.removeAction(action)
+        for model in self._models:
+            action = menu.addAction(model.label + (" (default)" if model.default else ""))
+            action.setCheckable(True)
+            action.setData(model.file)
+            action.setToolTip("Sees shape and colour: the Shape … Colour slider sets the balance" if model.fused
+                              else "The AutoSimNet paper's model: greyscale shapes only")
+            group.addAction(action)
+            action.triggered.connect(lambda _checked=False, f=model.file: self._choose(f))
+        menu.addSeparator()
+        note = menu.addAction("Changing the model re-indexes the open catalogue")
+        note.setEnabled(False)
+        self.check()
+
+    def in_use(self) -> str:
+        """File name of the model in use (the open catalogue's, else the one the next catalogue opens with)."""
+        from ..locations import resolve_model
+
+        session = self._session()
+        catalogue = session.catalogue if session is not None and session.is_open else None
+        model = getattr(catalogue, "model", None)
+        path = getattr(model, "path", None)
+        return Path(path).name if path is not None else resolve_model(self.current()).name
+
+    def check(self) -> None:
+        """Check the menu entry of the model in use."""
+        in_use = self.in_use()
+        for action in self._actions.model_group.actions():
+            action.setChecked(action.data() == in_use)

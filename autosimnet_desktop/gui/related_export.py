@@ -1,0 +1,44 @@
+"""Exporting related products: asking where to write the CSV, starting the job and reporting where it went."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtWidgets import QWidget
+
+from .catalogue_page import CataloguePage
+from .message_bar import MessageBar
+from .services import Services
+from .session import RELATED, CatalogueSession
+
+RELATED_K = 10  # the contract's default for `autosimnet related`
+
+
+class RelatedExport:
+    """Starts the session's related-products export and tells the shop owner where the file is."""
+
+    def __init__(self, services: Services, session: Callable[[], CatalogueSession | None], page: CataloguePage,
+                 messages: MessageBar, window: QWidget) -> None:
+        self._services = services
+        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._page = page
+        self._messages = messages
+        self._window = window  # the file chooser's parent
+
+    def start(self) -> None:
+        """Ask for a file and write every product's most similar products to it as CSV."""
+        session = self._session()
+        assert session is not None
+        start = Path.home() / f"{session.folder.name}-related-products.csv"
+        path = self._services.choosers.csv(self._window, start)
+        if path is not None:
+            session.export_related(path, RELATED_K, self._services.write_related, self._page.panel.colour_weight)
+
+    def job_finished(self, kind: str, result: Any) -> bool:
+        """Say where a finished export wrote its file; False when the job was another or stopped."""
+        if kind != RELATED or result is None:
+            return False
+        self._messages.show_message(f"Related products saved to {result}.", "info", "Show in folder",
+                                    lambda: self._services.desktop.show_in_folder(result), timeout_ms=15000)
+        return True

@@ -1,0 +1,116 @@
+"""The search shown on the catalogue page: running it, the history "Back" returns to, and searching again."""
+
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QObject, QTimer
+
+from .catalogue_page import CataloguePage
+from .message_bar import MessageBar
+from .session import CatalogueSession, QueryOutcome
+from .settings import Settings
+from .sources import QuerySource
+
+MAX_HISTORY = 50  # searches "Back" can return to
+
+
+class Searches(QObject):
+    """Runs searches in the window's open session and shows their results on the catalogue page."""
+
+    def __init__(self, session: Callable[[], CatalogueSession | None], page: CataloguePage, messages: MessageBar,
+                 settings: Settings, changed: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._page = page
+        self._messages = messages
+        self._settings = settings
+        self._changed = changed  # called when what the window's actions depend on may have changed
+        self.current: QuerySource | None = None
+        self._history: list[QuerySource] = []
+        self.pending: QuerySource | None = None  # searched for as soon as a catalogue is open
+        self._requery_timer = QTimer(self, singleShot=True, interval=350)
+        self._requery_timer.timeout.connect(lambda: self.rerun())
+        # While the Shape … Colour slider moves, search again at most every 150 ms (the last position always).
+        self._balance_timer = QTimer(self, singleShot=True, interval=150)
+        self._balance_timer.timeout.connect(lambda: self.rerun())
+
+    @property
+    def can_go_back(self) -> bool:
+        """True when there is an earlier search to return to."""
+        return bool(self._history)
+
+    def reset(self) -> None:
+        """Forget the search shown and its history: another catalogue is being opened."""
+        self.current, self._history = None, []
+
+    def run_pending(self) -> None:
+        """Search for what was asked for before the catalogue was open."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.query(pending)
+
+    def query(self, source: QuerySource, remember: bool = True) -> None:
+        """Search the open catalogue for `source` (queued until a catalogue is open)."""
+        session = self._session()
+        if session is None or not session.is_open:
+            self.pending = source
+            if session is None:
+                self._messages.show_message(f"Open your catalogue folder first: {source.name} will be searched "
+                                            "as soon as it is open.", "info", timeout_ms=0)
+            return
+        if remember and self.current is not None and self.current is not source:
+            self._history = [*self._history[-(MAX_HISTORY - 1):], self.current]
+        self.current = source
+        self._page.panel.show_pending(source.name)
+        session.query(source, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
+        self._changed()
+
+    def rerun(self) -> None:
+        """Search again for the search shown, if any (the index or the settings changed)."""
+        session = self._session()
+        if self.current is not None and session is not None and session.is_open:
+            session.query(self.current, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
+
+    def back(self) -> None:
+        """Search again for the previous query."""
+        if self._history:
+            self.query(self._history.pop(), remember=False)
+
+    def finished(self, outcome: QueryOutcome) -> None:
+        """Show a search's query image and results."""
+        session = self._session()
+        if session is None:
+            return
+        source, prepared = outcome.source, outcome.prepared
+        detail = f"{prepared.width:,} × {prepared.height:,} pixels"
+        if source.kind == "url" and source.url:
+            detail += f" · from {urlparse(source.url).netloc}"
+        elif source.kind == "catalogue":
+            detail += " · from your catalogue"
+        self._page.panel.show_query(prepared.preview, source.name, detail)
+        self._page.show_results(session.folder, outcome.hits, source.name)
+        self._messages.clear("error")
+        self._changed()
+
+    def failed(self, source: QuerySource, message: str) -> None:
+        """Say why a search failed."""
+        self._page.panel.show_query(None, "", "")
+        self._page.panel.reset_hint()
+        self._messages.show_message(f"Couldn't search for {source.name}: {message}", "error")
+
+    def result_count_changed(self, value: int) -> None:
+        """Remember the number of results and search again for it."""
+        self._settings.result_count = value
+        self._requery_timer.start()  # typing "50" is two changes: search once
+
+    def min_similarity_changed(self, value: float) -> None:
+        """Remember the lowest similarity shown."""
+        self._settings.min_similarity = value
+
+    def colour_weight_changed(self, value: float) -> None:
+        """Remember the Shape … Colour balance and search again with it."""
+        self._settings.colour_weight = value
+        if not self._balance_timer.isActive():
+            self._balance_timer.start()

@@ -1,0 +1,36 @@
+"""The main window's collaborators, gathered in one record so tests can hand it small real ones or fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..core import exporting
+from ..core.exporting import as_text, write_text_atomic
+from ..core.records import SearchHit
+from ..locations import sample_catalogue
+from .choosers import Choosers
+from .session import CatalogueFactory, default_thumbnail_dir
+from .system import Desktop
+from .tasks import TaskRunner
+from .watcher import FolderWatcher
+
+
+def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
+    """Write the related-products CSV of the command-line contract, whole or not at all."""
+    write_text_atomic(path, as_text(exporting.write_related_csv, related))
+
+
+@dataclass
+class Services:
+    """The window's collaborators, passed in so tests can use small real ones or fakes."""
+
+    factory: CatalogueFactory
+    runner: TaskRunner
+    desktop: Desktop = field(default_factory=Desktop)
+    choosers: Choosers = field(default_factory=Choosers)
+    watcher: Callable[[TaskRunner], FolderWatcher | None] = FolderWatcher
+    thumbnail_dir: Callable[[Any], Path | None] = default_thumbnail_dir
+    write_related: Callable[[dict[str, list[SearchHit]], Path], Any] = write_related_csv
+    sample_folder: Callable[[], Path] = sample_catalogue
