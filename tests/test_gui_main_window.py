@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
@@ -37,6 +38,16 @@ def file_mime(path: Path) -> QMimeData:
 def results(window) -> list[str]:  # noqa: ANN001
     model = window.page.model
     return [model.hit(row).path for row in range(model.rowCount())]
+
+
+def searched_shop(qtbot, tmp_path: Path, photos: int) -> tuple[Any, Path]:
+    """A window over a fresh shop of `photos` photos, indexed, showing the results for its first photo."""
+    folder = make_catalogue(tmp_path / "shop", photos)
+    window = build_window(qtbot, tmp_path)
+    open_and_index(qtbot, window, folder)
+    window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
+    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    return window, folder
 
 
 def test_first_run_shows_the_welcome_state(qtbot, tmp_path: Path) -> None:
@@ -157,11 +168,7 @@ def test_paste_an_image_or_a_copied_file(qtbot, tmp_path: Path) -> None:
 
 
 def test_find_similar_browses_from_product_to_product_and_back(qtbot, tmp_path: Path) -> None:
-    folder = make_catalogue(tmp_path / "shop", 12)
-    window = build_window(qtbot, tmp_path)
-    open_and_index(qtbot, window, folder)
-    window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    window, folder = searched_shop(qtbot, tmp_path, 12)
     view = window.page.view
     view.setCurrentIndex(window.page.model.index(2))
     chosen = window.page.model.hit(2).path
@@ -371,11 +378,7 @@ def test_closing_cancels_work_and_closes_the_catalogue(qtbot, tmp_path: Path) ->
 
 
 def test_a_result_can_be_dragged_back_in_to_search(qtbot, tmp_path: Path) -> None:
-    folder = make_catalogue(tmp_path / "shop", 6)
-    window = build_window(qtbot, tmp_path)
-    open_and_index(qtbot, window, folder)
-    window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    window, folder = searched_shop(qtbot, tmp_path, 6)
     mime = window.page.model.mimeData([window.page.model.index(1)])
     drop(window, mime)
     second = window.page.model.hit(1).path

@@ -323,7 +323,7 @@ class Indexer:
         size, limit = self.settings.chunk_size, self.settings.max_file_bytes
         chunks = (todo[i:i + size] for i in range(0, len(todo), size))
         in_flight: deque[Future[list[Decoded]]] = deque()
-        ahead = self.workers * 4  # enough queued work that decoders never wait while the encoder runs
+        ahead = self.workers * 4  # enough queued work that workers never wait while the main thread records
 
         def work(chunk: list[tuple[str, Item | None]]) -> list[Decoded]:
             """Decode and encode one chunk (runs on a pool thread; onnxruntime releases the GIL)."""

@@ -56,9 +56,10 @@ def freeze_long_lived_objects() -> None:
 def thaw_frozen_objects() -> None:
     """Let the collector see frozen objects again: some became garbage (a replaced catalogue and its model).
 
-    A catalogue frozen while open is kept forever once closed if it is part of a reference cycle, as the
-    core's Catalogue is (its Searcher holds one of its methods). The next freeze_long_lived_objects() frees
-    those and freezes the rest again (until then the collector's own full passes may free them).
+    Frozen objects are never collected, so anything frozen while its catalogue was open that ends up in a
+    reference cycle (a closed dialog, a callback holding its session) would be kept forever. The next
+    freeze_long_lived_objects() frees those and freezes the rest again (until then the collector's own
+    full passes may free them).
     """
     gc.unfreeze()
 
