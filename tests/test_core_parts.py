@@ -228,3 +228,25 @@ def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
     assert np.allclose(plain[:, 0, 0], [1.0, 0.0, 0.2])
     spec = Preprocess(size=4, colour_mode="RGB", mean=(0.5, 0.25, 0.0), std=(0.5, 0.25, 2.0))
     assert np.allclose(to_array(img, spec)[:, 0, 0], [1.0, -1.0, 0.1])
+
+
+def test_small_files_wait_for_their_decoding_turn_and_big_ones_do_not(tmp_path: Path) -> None:
+    from autosimnet_desktop.core import indexer
+    from autosimnet_desktop.core.imaging import Preprocess
+
+    spec, limit = Preprocess(), 1 << 20
+    small = write_photo(tmp_path / "small.jpg", 1, size=(60, 80))
+    big = write_photo(tmp_path / "big.jpg", 2, size=(600, 800))
+    small_size, big_size = small.stat().st_size, big.stat().st_size
+    assert small_size <= indexer.SMALL_FILE_BYTES < big_size
+    done: list[indexer.Decoded] = []
+    waiter = threading.Thread(target=lambda: done.append(indexer.decode_file(tmp_path, "small.jpg", spec, limit,
+                                                                               small_size)))
+    with indexer._small_file_turn:  # another worker is decoding a small file
+        assert indexer.decode_file(tmp_path, "big.jpg", spec, limit, big_size).array is not None
+        assert indexer.decode_file(tmp_path, "small.jpg", spec, limit).array is not None  # no size: no turn
+        waiter.start()
+        waiter.join(0.3)
+        assert waiter.is_alive() and not done  # the small file waits for the turn
+    waiter.join(10)
+    assert len(done) == 1 and done[0].array is not None and done[0].error is None

@@ -23,7 +23,7 @@ from .catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
 from .datadirs import catalogue_data_dir
 from .encoder import Encoder
 from .imaging import load_for_model
-from .indexer import IndexSettings
+from .indexer import IndexSettings, decode_file
 from .store import INDEXED, Store
 from .vector_index import VectorIndex
 
@@ -123,14 +123,26 @@ def clustered_embeddings(count: int, dim: int, seed: int = 0, latent: int = 24) 
 # -- measurements -----------------------------------------------------------------------------------------
 
 
-def decode_only(paths: list[Path], encoder: Encoder, workers: int, chunk: int = 16) -> tuple[float, float]:
-    """(images/s, CPU ms per image) of decoding + preprocessing alone, with the indexer's pool and chunking."""
+def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int) -> tuple[float, float]:
+    """(images/s, CPU ms per image) of the indexer's decoding stage alone: read, digest, decode, preprocess.
+
+    It runs the very function the indexer's workers run (`indexer.decode_file`), in a pool of `workers`
+    threads with the indexer's chunking, so the pipeline's only extra work is encoding and recording."""
     spec = encoder.preprocess
-    chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
+    files = [(str(p.relative_to(folder)), p.stat().st_size) for p in paths]  # the indexer's scan knows sizes
+    settings = IndexSettings()
+    chunks = [files[i:i + settings.chunk_size] for i in range(0, len(files), settings.chunk_size)]
+    limit = settings.max_file_bytes
+
+    def work(names: list[tuple[str, int]]) -> None:
+        for name, size in names:
+            decoded = decode_file(folder, name, spec, limit, size)
+            if decoded.array is None:
+                raise RuntimeError(f"the benchmark could not decode its own photo {name}: {decoded.error}")
+
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool:
-        for _ in pool.map(lambda c: [load_for_model(p, spec) for p in c], chunks):
-            pass
+        list(pool.map(work, chunks))
     wall = time.perf_counter() - started
     return len(paths) / wall, (time.process_time() - cpu) * 1000 / len(paths)
 
@@ -162,11 +174,12 @@ def decode_vs_pipeline(root: Path, name: str, paths: list[Path], encoder: Encode
     A shared machine's speed drifts by tens of percent within a minute; a ratio taken within one round
     compares like with like, and the median of the rounds' ratios resists a disturbed round.
     """
-    single, _ = decode_only(paths[: max(1, len(paths) // 4)], encoder, 1)
+    folder = root / name
+    single, _ = decode_only(folder, paths[: max(1, len(paths) // 4)], encoder, 1)
     decode, decode_cpu, piped, ratios = [], [], [], []
     for round_ in range(rounds):
-        rate, cpu = decode_only(paths, encoder, workers)
-        figures = pipeline(root / name, encoder, root / f"data-{name}-{round_}", workers)
+        rate, cpu = decode_only(folder, paths, encoder, workers)
+        figures = pipeline(folder, encoder, root / f"data-{name}-{round_}", workers)
         decode.append(rate)
         decode_cpu.append(cpu)
         piped.append(figures)
@@ -184,7 +197,8 @@ def decode_vs_pipeline(root: Path, name: str, paths: list[Path], encoder: Encode
             "pipeline_vs_decode_by_cpu": decode_ms / pipeline_ms}
 
 
-def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: float = 2.0, batch: int = 16) -> float:
+def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: float = 2.0,
+                 batch: int = IndexSettings.chunk_size) -> float:
     """Images/s of the encoder alone on preprocessed batches, one encoding thread per worker as the indexer does."""
     data = np.stack([sample[i % len(sample)] for i in range(batch)])
     encoder.encode(data)  # warm-up
