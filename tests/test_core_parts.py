@@ -250,3 +250,16 @@ def test_small_files_wait_for_their_decoding_turn_and_big_ones_do_not(tmp_path: 
         assert waiter.is_alive() and not done  # the small file waits for the turn
     waiter.join(10)
     assert len(done) == 1 and done[0].array is not None and done[0].error is None
+
+
+@pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])
+def test_read_to_end_returns_the_whole_file_whatever_size_was_seen_before(tmp_path: Path, size_seen: int) -> None:
+    from autosimnet_desktop.core.indexer import _read_to_end
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"0123456789")  # the file now; the scan may have seen it smaller or bigger
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_to_end(fd, size_seen) == b"0123456789"
+    finally:
+        os.close(fd)
