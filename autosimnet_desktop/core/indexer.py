@@ -110,7 +110,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
 # Reading and decoding a thumbnail-sized file is mostly Python (a few system calls, header parsing, a dozen
 # Pillow calls), run under the GIL. Two workers doing it at once spend much of their time handing the GIL to
 # each other, and starve the encoding beside them. So small files are read and decoded one at a time, while
-# the other worker encodes: on 2 cores this raised the pipeline from 3,570 to 4,340 60x80 photos/s. A bigger
+# the other worker encodes: on 2 cores this raised the pipeline from 3,570 to 4,200 60x80 photos/s. A bigger
 # file's decoding is mostly C that releases the GIL and runs in parallel. Measured in the pipeline: one at a
 # time helps at 90x120 (2.9 KB, +8%), is even at 120x160 (4.1 KB) and costs 26% at 225x300 (8 KB).
 SMALL_FILE_BYTES = 4096
