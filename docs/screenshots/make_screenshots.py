@@ -136,13 +136,15 @@ def shots_indexing(work: Path, size: tuple[int, int], out: Path) -> None:
     """Indexing in progress, with a query answered from what is indexed so far."""
     big = work / "Big shop"
     shutil.copytree(sample_catalogue(), big / "catalogue")
-    make_photos(big / "new-arrivals", 6000, size=900)
+    make_photos(big / "new-arrivals", 9000, size=900)  # indexing takes ~6 s: long enough to catch it running
     window = new_window(work, size)
     window.open_folder(big)
     wait_until(lambda: window.session is not None and window.session.count >= 800)
     window.query(QuerySource.file(customer_photo(work)))
     wait_until(lambda: window.page.model.rowCount() > 0)
-    settle(1.5)
+    settle(0.8)  # the result thumbnails
+    if window.session is None or window.session.job_kind != "index":
+        raise SystemExit("indexing finished before the screenshot: give shots_indexing more photos")
     grab(window, out)
     window.close()
 
