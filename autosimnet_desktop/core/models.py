@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from ..locations import DEFAULT_MODEL, models_dir
 from .fusion import segments_from_metadata
@@ -28,7 +29,7 @@ class ShippedModel:
         return f"{self.name} {self.version}".strip() + f": {kind}, {self.dim:,} values"
 
 
-def _describe(path) -> ShippedModel:  # noqa: ANN001 - a Path
+def _describe(path: Path) -> ShippedModel:
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -44,7 +45,9 @@ def _describe(path) -> ShippedModel:  # noqa: ANN001 - a Path
 
 @cache
 def shipped_models() -> tuple[ShippedModel, ...]:
-    """The shipped models, the default first (reads each file's metadata once per process; slow-ish: not on a UI thread)."""
+    """The shipped models, the default first.
+
+    Reads each file's metadata once per process; slow-ish, so not on a UI thread."""
     found = []
     for path in sorted(models_dir().glob("*.onnx")):
         try:

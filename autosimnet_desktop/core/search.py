@@ -67,9 +67,10 @@ Rerank = Callable[[np.ndarray, np.ndarray], np.ndarray]
 RERANK_MIN_CANDIDATES = 200  # a re-ranked search looks at max(5k, 200) HNSW neighbours of the stored embedding
 
 
-def rerank_candidates(k: int) -> int:
-    """How many HNSW candidates a re-ranked top-k search re-scores."""
-    return max(5 * k, RERANK_MIN_CANDIDATES)
+def search_size(k: int, reranked: bool) -> int:
+    """How many HNSW neighbours a top-k search asks for: k, or the candidates a re-ranking re-scores
+    (max(5k, 200)), plus one for the excluded item and a few for rows removed between search and lookup."""
+    return (max(5 * k, RERANK_MIN_CANDIDATES) if reranked else k) + 1 + 4
 
 
 class Searcher:
@@ -100,9 +101,7 @@ class Searcher:
         """The k items nearest to `vector`, best first (never `exclude`); `rerank` re-scores a candidate list."""
         if k <= 0:
             return []
-        # One extra for the excluded item, a few more for rows removed between the search and the lookup.
-        wanted = (rerank_candidates(k) if rerank is not None else k) + 1 + 4
-        (labels, distances), = self.index.search(vector, wanted)
+        (labels, distances), = self.index.search(vector, search_size(k, rerank is not None))
         if rerank is not None:
             return self.reranked(vector, labels, k, exclude, rerank)
         return self.hits(labels, distances, k, exclude)
@@ -161,8 +160,7 @@ class Searcher:
                 vectors = self.index.vectors(chunk)
             except KeyError:  # an item was removed meanwhile: fetch the survivors one by one
                 chunk, vectors = self._surviving(chunk)
-            wanted = (rerank_candidates(k) if rerank is not None else k) + 1 + 4
-            rows = self.index.search(vectors, wanted, threads=threads) if chunk else []
+            rows = self.index.search(vectors, search_size(k, rerank is not None), threads=threads) if chunk else []
             for row, (label, (found, distances)) in enumerate(zip(chunk, rows)):
                 if rerank is not None:
                     yield names[label], self.reranked(vectors[row], found, k, label, rerank, scale, names, table)
