@@ -20,6 +20,7 @@ from autosimnet_desktop.core.search import distance_for, estimate_scale, similar
 from autosimnet_desktop.core.store import FAILED, INDEXED, SCHEMA_VERSION, Store
 from autosimnet_desktop.core.vector_index import MIN_CAPACITY, VectorIndex
 
+from .conftest import PAPER_MODEL
 from .core_helpers import write_photo
 
 
@@ -230,26 +231,44 @@ def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
     assert np.allclose(to_array(img, spec)[:, 0, 0], [1.0, -1.0, 0.1])
 
 
-def test_small_files_wait_for_their_decoding_turn_and_big_ones_do_not(tmp_path: Path) -> None:
-    from autosimnet_desktop.core import indexer
-    from autosimnet_desktop.core.imaging import Preprocess
+def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_file() -> None:
+    from autosimnet_desktop.core.indexer import SMALL_FILE_BYTES, plan_chunks
 
-    spec, limit = Preprocess(), 1 << 20
-    small = write_photo(tmp_path / "small.jpg", 1, size=(60, 80))
-    big = write_photo(tmp_path / "big.jpg", 2, size=(600, 800))
-    small_size, big_size = small.stat().st_size, big.stat().st_size
-    assert small_size <= indexer.SMALL_FILE_BYTES < big_size
-    done: list[indexer.Decoded] = []
-    waiter = threading.Thread(target=lambda: done.append(indexer.decode_file(tmp_path, "small.jpg", spec, limit,
-                                                                               small_size)))
-    with indexer._small_file_turn:  # another worker is decoding a small file
-        assert indexer.decode_file(tmp_path, "big.jpg", spec, limit, big_size).array is not None
-        assert indexer.decode_file(tmp_path, "small.jpg", spec, limit).array is not None  # no size: no turn
-        waiter.start()
-        waiter.join(0.3)
-        assert waiter.is_alive() and not done  # the small file waits for the turn
-    waiter.join(10)
-    assert len(done) == 1 and done[0].array is not None and done[0].error is None
+    small, big = SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1
+    sizes = [small, big, small, small, big, big, small, big, small]
+    chunks = plan_chunks(sizes, chunk_size=2)
+    assert chunks == [(True, [0, 2]), (False, [1, 4]), (True, [3, 6]), (False, [5, 7]), (True, [8])]
+    assert plan_chunks([], 32) == []
+
+
+def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path: Path, monkeypatch) -> None:
+    from autosimnet_desktop.core import indexer
+    from autosimnet_desktop.core.catalogue import Catalogue
+    from autosimnet_desktop.core.encoder import Encoder
+
+    folder = tmp_path / "shop"
+    small = [write_photo(folder / f"thumb{i:02d}.jpg", i, size=(60, 80)) for i in range(40)]
+    big = [write_photo(folder / f"photo{i:02d}.jpg", 100 + i, size=(600, 800)) for i in range(40)]
+    assert max(p.stat().st_size for p in small) <= indexer.SMALL_FILE_BYTES < min(p.stat().st_size for p in big)
+    decoded_on: dict[str, str] = {}
+    real_decode = indexer.decode_file
+
+    def recording(folder_: Path, relpath: str, *args):
+        decoded_on[relpath] = threading.current_thread().name
+        return real_decode(folder_, relpath, *args)
+
+    monkeypatch.setattr(indexer, "decode_file", recording)
+    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
+                          settings=indexer.IndexSettings(workers=2, chunk_size=8))
+    try:
+        report = catalogue.index()
+    finally:
+        catalogue.close()
+    assert report.new == 80 and not report.unreadable
+    small_threads = {decoded_on[p.name] for p in small}
+    big_threads = {decoded_on[p.name] for p in big}
+    assert len(small_threads) == 1 and small_threads.pop().startswith("autosimnet-decode-small")
+    assert big_threads and all(name.startswith("autosimnet-decode_") for name in big_threads)
 
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])

@@ -23,7 +23,7 @@ from .catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
 from .datadirs import catalogue_data_dir
 from .encoder import Encoder
 from .imaging import load_for_model
-from .indexer import IndexSettings, decode_file
+from .indexer import IndexSettings, decode_file, plan_chunks
 from .store import INDEXED, Store
 from .vector_index import VectorIndex
 
@@ -126,23 +126,26 @@ def clustered_embeddings(count: int, dim: int, seed: int = 0, latent: int = 24) 
 def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int) -> tuple[float, float]:
     """(images/s, CPU ms per image) of the indexer's decoding stage alone: read, digest, decode, preprocess.
 
-    It runs the very function the indexer's workers run (`indexer.decode_file`), in a pool of `workers`
-    threads with the indexer's chunking, so the pipeline's only extra work is encoding and recording."""
+    It runs the very function the indexer runs (`indexer.decode_file`) on the indexer's chunks, small files on
+    one thread (the indexer's small-file lane) and big ones in a pool of `workers` threads, so the pipeline's
+    only extra work is encoding and recording. `workers=1` decodes everything on one thread."""
     spec = encoder.preprocess
-    files = [(str(p.relative_to(folder)), p.stat().st_size) for p in paths]  # the indexer's scan knows sizes
+    files = [str(p.relative_to(folder)) for p in paths]
     settings = IndexSettings()
-    chunks = [files[i:i + settings.chunk_size] for i in range(0, len(files), settings.chunk_size)]
+    chunks = plan_chunks([p.stat().st_size for p in paths], settings.chunk_size)  # the scan knows the sizes
     limit = settings.max_file_bytes
 
-    def work(names: list[tuple[str, int]]) -> None:
-        for name, size in names:
-            decoded = decode_file(folder, name, spec, limit, size)
+    def work(positions: list[int]) -> None:
+        for i in positions:
+            decoded = decode_file(folder, files[i], spec, limit)
             if decoded.array is None:
-                raise RuntimeError(f"the benchmark could not decode its own photo {name}: {decoded.error}")
+                raise RuntimeError(f"the benchmark could not decode its own photo {files[i]}: {decoded.error}")
 
     started, cpu = time.perf_counter(), time.process_time()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, chunks))
+    with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(1) as small_lane:
+        lane = small_lane if workers > 1 else pool
+        for future in [(lane if small else pool).submit(work, positions) for small, positions in chunks]:
+            future.result()
     wall = time.perf_counter() - started
     return len(paths) / wall, (time.process_time() - cpu) * 1000 / len(paths)
 
