@@ -205,7 +205,9 @@ def decode_vs_pipeline(root: Path, name: str, paths: list[Path], encoder: Encode
 
 def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: float = 2.0,
                  batch: int = IndexSettings.chunk_size) -> float:
-    """Images/s of the encoder alone on preprocessed batches, one encoding thread per worker as the indexer does."""
+    """Images/s of the encoder alone on preprocessed batches in `workers` threads: the machine's encoding capacity.
+
+    (The indexer needs less: one encoding thread per four decoding threads keeps up with them.)"""
     data = np.stack([sample[i % len(sample)] for i in range(batch)])
     encoder.encode(data)  # warm-up
     started = time.perf_counter()
@@ -355,7 +357,8 @@ def format_results(r: dict[str, Any]) -> str:
                      f"{s['images']} images in {s['seconds']:.1f} s; CPU per image: decode "
                      f"{s['decode_cpu_ms_per_image']:.2f} ms, pipeline {s['cpu_ms_per_image']:.2f} ms "
                      f"({s['pipeline_vs_decode_by_cpu']:.0%}; the pipeline's CPU cost allows at most "
-                     f"{s['pipeline_vs_decode_ceiling']:.0%} of decode-only on {r['machine']['cpus']} saturated cores); "
+                     f"{s['pipeline_vs_decode_ceiling']:.0%} of decode-only on {r['machine']['cpus']} saturated "
+                     f"cores); "
                      f"unchanged re-run {s['unchanged_rerun_seconds']:.2f} s")
     lines.append(f"encoder only: {r['encoder_only_images_per_second']:.0f} img/s")
     for s in r["search"]:

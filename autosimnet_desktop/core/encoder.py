@@ -53,8 +53,8 @@ class Encoder:
         if not path.is_file():
             raise FileNotFoundError(f"model file not found: {path}")
         options = ort.SessionOptions()
-        # One thread by default: callers parallelise across images (the indexer encodes on each decoding
-        # worker), and a single query image gains nothing from intra-op threads.
+        # One thread by default: callers parallelise across images (the indexer's encoding thread works beside
+        # its decoding threads), and a single query image gains nothing from intra-op threads.
         options.intra_op_num_threads = threads or 1
         options.inter_op_num_threads = 1
         # Without this, onnxruntime's worker threads spin after each batch and an idle app burns CPU.
