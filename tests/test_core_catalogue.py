@@ -181,6 +181,21 @@ def test_related_and_duplicates(tmp_path: Path, encoder: Encoder) -> None:
         catalogue.related(k=2, cancel=cancel)
 
 
+def test_duplicates_groups_every_copy_even_beyond_the_neighbours_first_looked_at(tmp_path: Path,
+                                                                                 encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 10)
+    placeholder = folder / "placeholders"
+    placeholder.mkdir()
+    for i in range(30):  # a shop's "no photo yet" image, 30 times: more than the 20 neighbours first asked for
+        shutil.copy(folder / paths[0], placeholder / f"todo-{i:02d}.jpg")
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    groups = catalogue.duplicates(min_similarity=0.999)
+    assert len(groups) == 1 and len(groups[0]) == 31
+    assert {h.path for h in groups[0]} == {paths[0]} | {f"placeholders/todo-{i:02d}.jpg" for i in range(30)}
+
+
 def test_cancel_keeps_finished_work_and_the_next_run_resumes(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 60)

@@ -136,11 +136,14 @@ class Searcher:
         return dict(sorted(self._neighbours(k, progress, cancel, batch, threads, rerank)))
 
     def _neighbours(self, k: int, progress: ProgressCallback | None, cancel: CancelToken | None,
-                    batch: int, threads: int,
-                    rerank: Rerank | None = None) -> Iterator[tuple[str, list[SearchHit]]]:
-        """(path, its k nearest other items) for every item, a batch of knn queries at a time."""
+                    batch: int, threads: int, rerank: Rerank | None = None,
+                    only: set[str] | None = None) -> Iterator[tuple[str, list[SearchHit]]]:
+        """(path, its k nearest other items) for every item (or the items at paths `only`), a batch of knn
+        queries at a time."""
         labels = self.index.labels()
         names = self.paths(labels)
+        if only is not None:
+            labels = [label for label in labels if names.get(label) in only]
         scale = self.scale()
         total = len(labels)
         started = time.perf_counter()
@@ -194,8 +197,21 @@ class Searcher:
         similarity 1) and those neighbours not already grouped, and so on. Every member is measured from
         its group's leader.
         """
-        close = {path: [h for h in hits if h.similarity >= min_similarity]
-                 for path, hits in self._neighbours(neighbours, progress, cancel, 256, threads)}
+        def alike(k: int, only: set[str] | None = None) -> dict[str, list[SearchHit]]:
+            return {path: [h for h in hits if h.similarity >= min_similarity]
+                    for path, hits in self._neighbours(k, progress if only is None else None, cancel, 256, threads,
+                                                       only=only)}
+
+        close = alike(neighbours)
+        # An item whose every neighbour looked at is near-identical may have more (30 copies of a "no photo"
+        # placeholder): look further for those until some neighbour is not, or the catalogue is exhausted.
+        k, items = neighbours, len(self.index)
+        while k < items - 1:
+            crowded = {path for path, hits in close.items() if len(hits) >= k}
+            if not crowded:
+                break
+            k = min(4 * k, items - 1)
+            close.update(alike(k, crowded))
         order = sorted((path for path, hits in close.items() if hits), key=lambda p: (-len(close[p]), p))
         grouped: set[str] = set()
         groups: list[list[SearchHit]] = []
