@@ -100,6 +100,25 @@ def test_add_change_delete_rename_are_picked_up(tmp_path: Path, encoder: Encoder
     assert top.path == "shoes/item-0000.jpg" and top.similarity == pytest.approx(1.0, abs=1e-4)
 
 
+def test_files_deleted_since_the_last_index_never_appear_in_results(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 16)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    deleted = set(paths[1:12])  # more than the few spare neighbours a top-k search asks for
+    for relpath in deleted:
+        (folder / relpath).unlink()
+    kept = set(paths) - deleted
+    hits = catalogue.query(folder / paths[0], k=4)
+    assert [h.path for h in hits][0] == paths[0] and {h.path for h in hits} <= kept and len(hits) == 4
+    assert {h.path for h in catalogue.similar_to(paths[0], k=10)} == kept - {paths[0]}
+    related = catalogue.related(k=3)
+    assert set(related) == kept
+    assert all(len(hits) == 3 and {h.path for h in hits} <= kept for hits in related.values())
+    assert catalogue.duplicates(min_similarity=0.0)[0][0].path in kept
+    assert all(h.path in kept for group in catalogue.duplicates(min_similarity=0.0) for h in group)
+
+
 def test_new_mtime_with_same_content_is_not_re_encoded(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)

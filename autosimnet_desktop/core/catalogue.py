@@ -9,6 +9,7 @@ thread-safe. Only one `index()` runs at a time (a second raises BusyError).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
@@ -45,6 +46,12 @@ from .vector_index import VectorIndex, file_signature
 STORE_FILE = "catalogue.sqlite3"
 INDEX_FILE = "vectors.hnsw"
 LOCK_FILE = "index.lock"
+
+
+def _present_paths(store: Store, folder: str, labels: list[int]) -> dict[int, str]:
+    """Paths of indexed items whose file is still in the folder: a photo deleted since the last `index`
+    never shows up in results (one stat per result; `related` and `duplicates` check every item once)."""
+    return {label: path for label, path in store.paths(labels).items() if os.path.isfile(os.path.join(folder, path))}
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,8 @@ class Catalogue:
         # A weak method: the searcher must not keep its catalogue alive in a reference cycle, so a closed
         # catalogue (and its model and index) is freed as soon as the last reference goes, without gc.
         scale = weakref.WeakMethod(self.distance_scale)
-        self.searcher = Searcher(self.vector_index, self.store.paths, lambda: scale()())  # type: ignore[misc]
+        paths = functools.partial(_present_paths, self.store, str(self.folder))
+        self.searcher = Searcher(self.vector_index, paths, lambda: scale()())  # type: ignore[misc]
 
     @classmethod
     def open(cls, folder: str | Path, model: str | Path | None = None,

@@ -101,10 +101,17 @@ class Searcher:
         """The k items nearest to `vector`, best first (never `exclude`); `rerank` re-scores a candidate list."""
         if k <= 0:
             return []
-        (labels, distances), = self.index.search(vector, search_size(k, rerank is not None))
-        if rerank is not None:
-            return self.reranked(vector, labels, k, exclude, rerank)
-        return self.hits(labels, distances, k, exclude)
+        size = search_size(k, rerank is not None)
+        while True:
+            (labels, distances), = self.index.search(vector, size)
+            if rerank is not None:
+                found = self.reranked(vector, labels, k, exclude, rerank)
+            else:
+                found = self.hits(labels, distances, k, exclude)
+            # Short when many neighbours were left out (files deleted since the last index): look further.
+            if len(found) >= k or size >= len(self.index):
+                return found
+            size *= 4
 
     def reranked(self, vector: np.ndarray, labels: np.ndarray, k: int, exclude: int | None, rerank: Rerank,
                  scale: float | None = None, names: dict[int, str] | None = None,
@@ -142,6 +149,8 @@ class Searcher:
         queries at a time."""
         labels = self.index.labels()
         names = self.paths(labels)
+        # Items whose file is gone are still in the index: ask for as many more neighbours as there are.
+        size = search_size(k, rerank is not None) + len(labels) - len(names)
         if only is not None:
             labels = [label for label in labels if names.get(label) in only]
         scale = self.scale()
@@ -163,7 +172,7 @@ class Searcher:
                 vectors = self.index.vectors(chunk)
             except KeyError:  # an item was removed meanwhile: fetch the survivors one by one
                 chunk, vectors = self._surviving(chunk)
-            rows = self.index.search(vectors, search_size(k, rerank is not None), threads=threads) if chunk else []
+            rows = self.index.search(vectors, size, threads=threads) if chunk else []
             for row, (label, (found, distances)) in enumerate(zip(chunk, rows)):
                 if rerank is not None:
                     yield names[label], self.reranked(vectors[row], found, k, label, rerank, scale, names, table)
