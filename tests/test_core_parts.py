@@ -189,8 +189,23 @@ def test_atomic_export_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     exporting.write_text_atomic(target, "a\n")
     assert target.read_text() == "a\n" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as failure:
         exporting.write_text_atomic(tmp_path / "missing-dir" / "x.csv", "b")
+    assert failure.value.filename == str(tmp_path / "missing-dir" / "x.csv")  # the user's path, not a temp name
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
+def test_atomic_export_gets_the_permissions_a_plain_file_would(tmp_path: Path) -> None:
+    target = tmp_path / "related.csv"
+    old = os.umask(0o022)
+    try:
+        exporting.write_text_atomic(target, "a\n")
+        assert target.stat().st_mode & 0o777 == 0o644  # readable by the shop's upload tool or web server
+        target.chmod(0o640)
+        exporting.write_text_atomic(target, "b\n")  # replacing a file keeps its permissions
+        assert target.stat().st_mode & 0o777 == 0o640 and target.read_text() == "b\n"
+    finally:
+        os.umask(old)
 
 
 def test_store_in_an_unusable_place_is_a_clear_store_error(tmp_path: Path) -> None:
