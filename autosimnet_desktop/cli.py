@@ -23,7 +23,7 @@ from . import __version__
 from .core import exporting
 from .core.records import CancelToken, CoreError, FolderError, Progress
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
@@ -226,9 +226,10 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
             out.write("Unreadable files:\n")
             for failure in report.failures:
                 out.write(f"  {failure.path}: {failure.reason}\n")
-        if report.cancelled:
-            out.write("Run the same command again to finish; work done so far is kept.\n")
-    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+    if report.cancelled:  # an unfinished index is a failure for a script (the contract has no other code)
+        return _fail("interrupted: run the same command again to finish; work done so far is kept", False,
+                     EXIT_FAILURE)
+    return EXIT_OK
 
 
 def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
@@ -340,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoreError as exc:
         return _fail(str(exc), verbose, EXIT_FAILURE)
     except KeyboardInterrupt:
-        return _fail("interrupted", verbose, EXIT_INTERRUPTED)
+        return _fail("interrupted", verbose, EXIT_FAILURE)
     except BrokenPipeError:
         # `autosimnet related ... | head`: the reader went away; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,30 @@ def test_hostile_files_through_the_command(tmp_path: Path, capsys: pytest.Captur
     code, out, _ = run(capsys, "index", str(folder), "--json")
     report = json.loads(out)
     assert code == 0 and report["new"] == 5 and {f["path"] for f in report["failures"]} == set(expected)
+
+
+def test_ctrl_c_during_index_keeps_the_work_done_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from autosimnet_desktop.core.catalogue import Catalogue
+
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 150)
+    real_index = Catalogue.index
+
+    def index_with_a_ctrl_c(self: Catalogue, progress=None, cancel=None):
+        def on_progress(p) -> None:  # the user presses Ctrl+C once the first batch is indexed
+            if p.stage == "indexing" and p.done and not cancel.cancelled:
+                signal.raise_signal(signal.SIGINT)
+        return real_index(self, progress=on_progress, cancel=cancel)
+
+    monkeypatch.setattr(Catalogue, "index", index_with_a_ctrl_c)
+    code, out, err = run(capsys, "index", str(folder), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["cancelled"] and 0 < report["new"] < 150
+    assert err.count("\n") == 1 and "interrupted" in err and "again" in err
+    monkeypatch.setattr(Catalogue, "index", real_index)
+    code, out, err = run(capsys, "index", str(folder), "--json")
+    assert code == 0 and err == "" and json.loads(out)["new"] == 150 - report["new"]
 
 
 def test_installed_entry_point_and_data_dir_option(shop: Path, tmp_path: Path) -> None:
