@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,7 +94,12 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     ["query", "{text}", "--folder", "{shop}"],
     ["query", "{image}", "--folder", "{shop}", "-k", "0"],
     ["query", "{image}"],
+    ["query", "{folder_as_image}", "--folder", "{shop}"],
+    ["related"],
+    ["related", "--folder", "{missing}"],
     ["related", "--folder", "{shop}", "--format", "xml"],
+    ["duplicates"],
+    ["duplicates", "--folder", "{missing}"],
     ["duplicates", "--folder", "{shop}", "--min-similarity", "2"],
     ["frobnicate"],
     [],
@@ -101,7 +107,7 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
 def test_bad_usage_exits_2_with_one_line(argv: list[str], shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "index", str(shop), "--quiet")
     names = {"missing": str(shop / "nope"), "image": str(shop / "shoes" / "item-0000.jpg"), "shop": str(shop),
-             "text": str(shop / "bad" / "text.jpg")}
+             "text": str(shop / "bad" / "text.jpg"), "folder_as_image": str(shop / "bad")}
     code, _, err = run(capsys, *[a.format(**names) for a in argv])
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -158,7 +164,9 @@ def test_ctrl_c_during_index_keeps_the_work_done_and_exits_1(tmp_path: Path, cap
 
 def test_installed_entry_point_and_data_dir_option(shop: Path, tmp_path: Path) -> None:
     data = tmp_path / "elsewhere"
-    command = [sys.executable, "-m", "autosimnet_desktop.cli", "index", str(shop), "--data-dir", str(data), "--json"]
+    script = shutil.which("autosimnet", path=str(Path(sys.executable).parent))  # what `pip install` put there
+    assert script is not None, "the autosimnet command is not installed beside this Python"
+    command = [script, "index", str(shop), "--data-dir", str(data), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["new"] == 8 and done.stderr == ""  # no progress bar when not a TTY

@@ -271,6 +271,42 @@ def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Enc
     assert again.unreadable == 0 and again.changed == 0 and again.new == 0
 
 
+def test_an_unreadable_file_and_a_file_still_being_written_are_listed_with_their_reasons(
+        tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autosimnet_desktop.core import indexer
+
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    locked = write_photo(folder / "locked.jpg", 300)
+    growing = write_photo(folder / "copying.jpg", 301)
+    real_open, real_read = os.open, indexer._read_to_end
+
+    def open_as_a_normal_user(path, flags, *args, **kwargs):  # root could read a chmod 000 file anyway
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def read_while_a_copy_goes_on(fd: int, size: int) -> bytes:
+        data = real_read(fd, size)
+        if os.fstat(fd).st_ino == growing.stat().st_ino:
+            with open(growing, "ab") as more:  # the copy is still writing while we read
+                more.write(b"\0" * 100)
+        return data
+
+    monkeypatch.setattr(indexer.os, "open", open_as_a_normal_user)
+    monkeypatch.setattr(indexer, "_read_to_end", read_while_a_copy_goes_on)
+    catalogue = Catalogue(folder, encoder)
+    report = catalogue.index()
+    reasons = {f.path: f.reason for f in report.failures}
+    assert report.new == 6 and set(reasons) == {"locked.jpg", "copying.jpg"}
+    assert "permission denied" in reasons["locked.jpg"].lower()
+    assert "kept changing" in reasons["copying.jpg"]
+    assert {f.path for f in catalogue.failures()} == set(reasons)  # what `info` lists
+    monkeypatch.undo()
+    again = catalogue.index()  # readable and finished now: both are indexed
+    assert again.new == 2 and again.unreadable == 0 and catalogue.count() == 8
+
+
 def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
     onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
     other_path = tmp_path / "other.onnx"
