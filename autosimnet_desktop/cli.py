@@ -67,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: a sub-command's default must not undo `autosimnet --verbose COMMAND` (argparse quirk).
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show the traceback of an error")
-    catalogue = argparse.ArgumentParser(add_help=False)
-    catalogue.add_argument("--model", metavar="NAME|PATH",
-                           help="shipped model name or ONNX file (default: the shipped model)")
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("--model", metavar="NAME|PATH",
+                       help="shipped model name or ONNX file (default: the shipped model)")
+    catalogue = argparse.ArgumentParser(add_help=False, parents=[model])
     catalogue.add_argument("--data-dir", metavar="DIR", type=Path,
                            help="where catalogue data lives (default: the user data folder, or $AUTOSIMNET_DATA_DIR)")
     folder_opt = argparse.ArgumentParser(add_help=False)
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, metavar="FOLDER")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=_positive_int, metavar="N", help="decoding threads (default: one per core)")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="threads decoding big photos (default: one per core)")
 
     p = sub.add_parser("query", parents=[common, catalogue, folder_opt, balance], help="the most similar catalogue items")
     p.add_argument("image", type=Path, metavar="IMAGE")
@@ -99,18 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="for every item its k most similar others (a 'related products' import)")
     p.add_argument("-k", type=_positive_int, default=10, help="related items per product (default 10)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output (-)")
 
     p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
     p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
                    help="similarity in 0..1 above which items count as duplicates (default 0.95)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output (-)")
 
     p = sub.add_parser("info", parents=[common, catalogue, folder_opt], help="what is indexed, with which model")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("bench", parents=[common, catalogue], help="measure speed and memory on generated data")
+    p = sub.add_parser("bench", parents=[common, model], help="measure speed and memory on generated data")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke test, not the reference figures)")
     return parser
@@ -261,7 +262,7 @@ def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any]
         _require_index(catalogue, args.folder)
         data = compute(catalogue)
     text = to_json(data) + "\n" if args.format == "json" else exporting.as_text(write_csv, data)
-    if args.output is not None:
+    if args.output is not None and str(args.output) != "-":
         exporting.write_text_atomic(args.output, text)  # a failed export never leaves half a file
     else:
         out.write(text)

@@ -52,7 +52,8 @@ def test_index_prints_counts_and_reasons_then_is_incremental(shop: Path, capsys:
     assert {"path": "bad/empty.jpg", "reason": "empty file (0 bytes)"} in report["failures"]
 
 
-def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     run(capsys, "index", str(shop), "--quiet")
     image = shop / "shoes" / "item-0000.jpg"
     code, out, _ = run(capsys, "query", str(image), "--folder", str(shop), "-k", "3", "--json")
@@ -72,6 +73,9 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     related = json.loads(output.read_text(encoding="utf-8"))
     assert code == 0 and out == "" and len(related) == 8
     assert all(len(v) == 2 and set(v[0]) == {"path", "similarity", "distance"} for v in related.values())
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", "-")
+    assert code == 0 and json.loads(out) == related and not (tmp_path / "-").exists()  # '-' is standard output
 
     code, out, _ = run(capsys, "duplicates", "--folder", str(shop), "--min-similarity", "0.9999", "--format", "json")
     assert code == 0 and json.loads(out) == []
@@ -101,6 +105,7 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     ["duplicates"],
     ["duplicates", "--folder", "{missing}"],
     ["duplicates", "--folder", "{shop}", "--min-similarity", "2"],
+    ["bench", "--data-dir", "{shop}"],  # bench makes its own data: the option would be ignored
     ["frobnicate"],
     [],
 ])
