@@ -76,6 +76,10 @@ def add_unusual_good_files(folder: Path) -> list[str]:
     (good / "really-a-png.jpg").write_bytes(_png_bytes(photo(504)))
     write_photo(good / "UPPER.JPG", 505)
     write_photo(good / "café crème 日本 (1).jpg", 506)
+    (good / "no-extension").write_bytes(jpeg_bytes(507))  # as some web shops and CDNs save photos
+    base.save(good / "photo.ppm")
+    base.save(good / "photo.tga")
+    base.convert("RGB").resize((64, 64)).save(good / "icon.ico")
     return sorted(str(p.relative_to(folder)).replace(os.sep, "/") for p in good.iterdir())
 
 
@@ -139,4 +143,5 @@ def add_hostile_files(folder: Path) -> dict[str, str]:
     write_photo(folder / ".hidden-folder" / "skipped.jpg", 603)
     write_photo(folder / ".hidden.jpg", 604)
     (folder / "notes.txt").write_text("not an image, not a candidate\n")
+    (folder / "README").write_text("BM: no extension and not an image: ignored, not listed\n")
     return expected

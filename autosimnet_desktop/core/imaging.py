@@ -22,8 +22,11 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # A truncated JPEG must fail loudly: a half-grey product photo would be indexed as a real one.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
+# Photo formats, and the other raster formats Pillow decodes by itself (no external program: not EPS or WMF).
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
+     ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".ico", ".pcx", ".psd", ".qoi"}
+    | ({".jp2", ".j2k", ".jpf", ".jpx"} if "JPEG2000" in Image.registered_extensions().values() else set())
 )
 OPTIONAL_EXTENSIONS: frozenset[str] = frozenset({".heic", ".heif", ".avif"})
 
@@ -212,6 +215,22 @@ def _open_any(fp: str | os.PathLike[str] | BinaryIO) -> Image.Image:
         return Image.open(fp, formats=COMMON_FORMATS)
     except Image.UnidentifiedImageError:
         return Image.open(fp)  # Image.open rewinds a file object itself
+
+
+def has_image_signature(path: str | os.PathLike[str]) -> bool:
+    """Whether a regular file starts like a JPEG, PNG, GIF, WebP, BMP or TIFF image, whatever its name.
+
+    For files without an extension (photos saved from some web shops and CDNs have none): they are indexed
+    when their first bytes say they are images, and ignored otherwise, like any other non-image file."""
+    try:
+        with open(path, "rb") as fh:  # the caller has checked it is a regular file: this cannot block
+            head = fh.read(18)
+    except OSError:
+        return False
+    return (head[:3] == b"\xff\xd8\xff" or head[:8] == b"\x89PNG\r\n\x1a\n" or head[:6] in (b"GIF87a", b"GIF89a")
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:4] in (b"II*\x00", b"MM\x00*")
+            or (head[:2] == b"BM" and len(head) == 18
+                and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)))
 
 
 def _check_regular_file(path: Path) -> None:

@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .imaging import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS
+from .imaging import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS, has_image_signature
 from .records import CancelToken, Cancelled, FolderError
 
 # How often (in directory entries) the walk checks the cancel flag.
@@ -126,13 +126,13 @@ def _visit(entry: os.DirEntry[str], prefix: str, extensions: frozenset[str],
             return
         stack.append((entry.path, relpath + "/"))
         return
-    if not looks_like_image:
-        return
+    if not looks_like_image and (ext or not stat.S_ISREG(st.st_mode) or not has_image_signature(entry.path)):
+        return  # not an image (a file without an extension counts when its first bytes say it is one)
     if name is None:
         result.errors[relpath] = "file name is not valid UTF-8 text (rename it)"
     elif not stat.S_ISREG(st.st_mode):
         result.errors[relpath] = "not a regular file (device, pipe or socket)"
-    elif ext not in extensions:
+    elif ext and ext not in extensions:
         result.errors[relpath] = (f"{ext[1:].upper()} images need the optional plugin "
                                   "(pip install 'autosimnet-desktop[heif]')")
     else:
