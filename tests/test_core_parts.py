@@ -297,3 +297,28 @@ def test_read_to_end_returns_the_whole_file_whatever_size_was_seen_before(tmp_pa
         assert _read_to_end(fd, size_seen) == b"0123456789"
     finally:
         os.close(fd)
+
+
+def test_a_top_k_short_of_results_looks_further_but_not_through_the_whole_index() -> None:
+    from autosimnet_desktop.core.search import Searcher, search_size
+
+    index = VectorIndex(8)
+    vectors = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)
+    index.add(range(1, 3001), vectors)
+    asked: list[int] = []
+    real_search = index.search
+
+    def recording(queries: np.ndarray, k: int, threads: int = 1):
+        asked.append(k)
+        return real_search(queries, k, threads)
+
+    index.search = recording  # type: ignore[method-assign]
+    present = {label: f"p{label}.jpg" for label in range(1, 3001) if label % 10 == 0}  # 90% of files deleted
+    searcher = Searcher(index, lambda labels: {x: present[x] for x in labels if x in present}, lambda: 1.0)
+    hits = searcher.nearest(vectors[0], k=10)
+    assert len(hits) == 10 and all(int(h.path[1:-4]) % 10 == 0 for h in hits)
+    assert asked[0] == search_size(10, False) and asked[-1] > asked[0]  # it looked further
+    asked.clear()
+    nothing = Searcher(index, lambda labels: {}, lambda: 1.0)  # every file gone (a folder unplugged)
+    assert nothing.nearest(vectors[0], k=10) == []
+    assert max(asked) <= 64 * search_size(10, False) < 3000  # bounded, not the whole index

@@ -226,7 +226,10 @@ def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: fl
 
 def synthetic_catalogue(root: Path, encoder: Encoder, vectors: np.ndarray,
                         workers: int) -> tuple[Path, Path, float, np.ndarray]:
-    """A catalogue whose store and index hold `vectors` (no image files): folder, data root, build s, labels."""
+    """A catalogue whose store and index hold `vectors`: folder, data root, build s, labels.
+
+    Its files are empty stand-ins: a query checks that each result's file is still there, as in a real
+    catalogue, and nothing here decodes them."""
     folder = root / "folder"
     folder.mkdir(parents=True, exist_ok=True)
     data_root = root / "data"
@@ -235,7 +238,12 @@ def synthetic_catalogue(root: Path, encoder: Encoder, vectors: np.ndarray,
     store.begin()
     store.set_meta(model_sha256=encoder.info.sha256, model_label=encoder.info.label, model_dim=encoder.dim,
                    last_indexed=time.time())
-    labels = [store.add(f"item{i // 1000:03d}/item-{i:06d}.jpg", 1000, 0, None, INDEXED) for i in range(len(vectors))]
+    paths = [f"item{i // 1000:03d}/item-{i:06d}.jpg" for i in range(len(vectors))]
+    for i, path in enumerate(paths):
+        if i % 1000 == 0:
+            (folder / path).parent.mkdir(exist_ok=True)
+        (folder / path).touch()
+    labels = [store.add(path, 1000, 0, None, INDEXED) for path in paths]
     index = VectorIndex(encoder.dim)
     started = time.perf_counter()
     for start in range(0, len(vectors), 5000):

@@ -101,15 +101,16 @@ class Searcher:
         """The k items nearest to `vector`, best first (never `exclude`); `rerank` re-scores a candidate list."""
         if k <= 0:
             return []
-        size = search_size(k, rerank is not None)
+        size = first = search_size(k, rerank is not None)
         while True:
             (labels, distances), = self.index.search(vector, size)
             if rerank is not None:
                 found = self.reranked(vector, labels, k, exclude, rerank)
             else:
                 found = self.hits(labels, distances, k, exclude)
-            # Short when many neighbours were left out (files deleted since the last index): look further.
-            if len(found) >= k or size >= len(self.index):
+            # Short when neighbours were left out (files deleted since the last index): look further, but
+            # not through the whole index when most files are gone (a folder emptied or unplugged).
+            if len(found) >= k or size >= min(len(self.index), 64 * first):
                 return found
             size *= 4
 
