@@ -150,8 +150,10 @@ class Searcher:
         queries at a time."""
         labels = self.index.labels()
         names = self.paths(labels)
-        # Items whose file is gone are still in the index: ask for as many more neighbours as there are.
-        size = search_size(k, rerank is not None) + len(labels) - len(names)
+        # Items whose file is gone are still in the index: ask for as many more neighbours as there are
+        # (up to 64x more, as `nearest` does).
+        size = search_size(k, rerank is not None)
+        size = min(size + len(labels) - len(names), 64 * size)
         if only is not None:
             labels = [label for label in labels if names.get(label) in only]
         scale = self.scale()
