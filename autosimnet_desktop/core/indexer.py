@@ -448,6 +448,7 @@ class Indexer:
         finite = np.isfinite(vectors).all(axis=1)
         labels: list[int] = []
         keep: list[int] = []
+        fresh: list[int] = []  # positions of new files, recorded together below
         now = time.time()
         for position, item in enumerate(good):
             row = rows[item.relpath]
@@ -457,18 +458,18 @@ class Indexer:
                                      item.digest)
                 continue
             if row is None:
-                label = self.store.add(item.relpath, item.state.size, item.state.mtime_ns, item.digest, INDEXED,
-                                       checked_at=now)
-                report.new += 1
-            else:
-                self.store.update(row.id, size=item.state.size, mtime_ns=item.state.mtime_ns, digest=item.digest,
-                                  status=INDEXED, error=None, checked_at=now)
-                label = row.id
-                if row.status == INDEXED or row.status == PENDING:
-                    report.changed += 1
-                else:
-                    report.new += 1  # failed before, readable now
-            labels.append(label)
+                fresh.append(position)
+                continue
+            self.store.update(row.id, size=item.state.size, mtime_ns=item.state.mtime_ns, digest=item.digest,
+                              status=INDEXED, error=None, checked_at=now)
+            labels.append(row.id)
             keep.append(position)
-        self._add(labels, vectors[keep])
-
+            if row.status == INDEXED or row.status == PENDING:
+                report.changed += 1
+            else:
+                report.new += 1  # failed before, readable now
+        added = self.store.add_indexed(
+            [(good[i].relpath, good[i].state.size, good[i].state.mtime_ns, good[i].digest)  # type: ignore[union-attr]
+             for i in fresh], now)
+        report.new += len(added)
+        self._add(labels + added, vectors[keep + fresh])

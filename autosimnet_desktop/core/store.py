@@ -168,6 +168,21 @@ class Store:
                 (path, size, mtime_ns, digest, status, error, checked_at or time.time()))
         return int(cur.lastrowid or 0)
 
+    def add_indexed(self, rows: list[tuple[str, int, int, str | None]], checked_at: float) -> list[int]:
+        """Insert indexed rows (path, size, mtime_ns, digest) in one statement; returns their ids in order.
+
+        One call per batch instead of one per photo: the indexer's main thread holds the GIL less, and the
+        thread decoding thumbnails gets it back sooner. Ids are consecutive: the store's lock keeps other
+        writers out, and AUTOINCREMENT gives each row the next id."""
+        if not rows:
+            return []
+        with self._cursor() as conn:
+            conn.executemany(
+                "INSERT INTO items(path, size, mtime_ns, digest, status, error, checked_at) "
+                f"VALUES (?, ?, ?, ?, '{INDEXED}', NULL, {float(checked_at)!r})", rows)
+            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+        return list(range(last - len(rows) + 1, last + 1))
+
     def update(self, item_id: int, *, path: str | None = None, size: int | None = None,
                mtime_ns: int | None = None, digest: str | None = None, status: str | None = None,
                error: str | None = None, checked_at: float | None = None) -> None:
