@@ -23,7 +23,7 @@ from .catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
 from .datadirs import catalogue_data_dir
 from .encoder import Encoder
 from .imaging import load_for_model
-from .indexer import IndexSettings, decode_file, plan_chunks
+from .indexer import IndexSettings, decode_chunk, plan_chunks
 from .store import INDEXED, Store
 from .vector_index import VectorIndex
 
@@ -126,7 +126,7 @@ def clustered_embeddings(count: int, dim: int, seed: int = 0, latent: int = 24) 
 def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int) -> tuple[float, float]:
     """(images/s, CPU ms per image) of the indexer's decoding stage alone: read, digest, decode, preprocess.
 
-    It runs the very function the indexer runs (`indexer.decode_file`) on the indexer's chunks, small files on
+    It runs the very function the indexer runs (`indexer.decode_chunk`) on the indexer's chunks, small files on
     one thread (the indexer's small-file lane) and big ones in a pool of `workers` threads, so the pipeline's
     only extra work is encoding and recording. `workers=1` decodes everything on one thread."""
     spec = encoder.preprocess
@@ -136,10 +136,9 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
     limit = settings.max_file_bytes
 
     def work(positions: list[int]) -> None:
-        for i in positions:
-            decoded = decode_file(folder, files[i], spec, limit)
+        for decoded in decode_chunk(folder, [files[i] for i in positions], spec, limit)[0]:
             if decoded.array is None:
-                raise RuntimeError(f"the benchmark could not decode its own photo {files[i]}: {decoded.error}")
+                raise RuntimeError(f"the benchmark could not decode its own photo {decoded.relpath}: {decoded.error}")
 
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(1) as small_lane:

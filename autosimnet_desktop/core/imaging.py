@@ -283,18 +283,24 @@ def _normalisation(spec: Preprocess) -> tuple[np.ndarray, np.ndarray] | None:
             np.asarray(spec.std, dtype=np.float32).reshape(-1, 1, 1))
 
 
-def to_array(img: Image.Image, spec: Preprocess) -> np.ndarray:
-    """A square `spec.size` image as the normalised float32 C x H x W array the encoder takes."""
-    arr = np.asarray(img, dtype=np.float32) / 255.0
-    arr = arr[None, :, :] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+def to_array(img: Image.Image, spec: Preprocess, out: np.ndarray | None = None) -> np.ndarray:
+    """A square `spec.size` image as the normalised float32 C x H x W array the encoder takes.
+
+    `out` (C x H x W float32) receives it in place: the indexer decodes a chunk straight into its batch."""
+    pixels = np.asarray(img)  # H x W or H x W x C, uint8
+    pixels = pixels[None, :, :] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+    if out is None:
+        out = np.empty(pixels.shape, np.float32)
+    np.divide(pixels, np.float32(255.0), out=out, dtype=np.float32)
     normalisation = _normalisation(spec)
     if normalisation is not None:
-        arr = (arr - normalisation[0]) / normalisation[1]
-    return np.ascontiguousarray(arr, dtype=np.float32)
+        out -= normalisation[0]
+        out /= normalisation[1]
+    return out
 
 
 def load_for_model(source: str | os.PathLike[str] | bytes | BinaryIO | Image.Image,
-                   spec: Preprocess) -> np.ndarray:
-    """Decode `source` safely and preprocess it exactly as the encoder expects."""
+                   spec: Preprocess, out: np.ndarray | None = None) -> np.ndarray:
+    """Decode `source` safely and preprocess it exactly as the encoder expects (into `out`, if given)."""
     img = open_image(source, spec.colour_mode, draft_size=spec.size * 2)
-    return to_array(fit_square(img, spec), spec)
+    return to_array(fit_square(img, spec), spec, out)

@@ -115,8 +115,9 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
 SMALL_FILE_BYTES = 4096
 
 
-def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int) -> Decoded:
-    """Read, digest and preprocess one catalogue file; never raises for a bad file."""
+def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int,
+                out: np.ndarray | None = None) -> Decoded:
+    """Read, digest and preprocess one catalogue file (into `out`, if given); never raises for a bad file."""
     try:
         data, state = read_file(folder / relpath, max_bytes)
         digest = digest_bytes(data)
@@ -125,7 +126,7 @@ def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int) ->
     except OSError as exc:
         return Decoded(relpath, None, None, None, os_error_reason(exc))
     try:
-        array = load_for_model(data, spec)
+        array = load_for_model(data, spec, out)
     except ImageError as exc:
         return Decoded(relpath, None, state, digest, str(exc))
     except MemoryError:
@@ -146,6 +147,15 @@ def plan_chunks(sizes: list[int], chunk_size: int) -> list[tuple[bool, list[int]
     chunks += [(False, big[i:i + chunk_size]) for i in range(0, len(big), chunk_size)]
     chunks.sort(key=lambda chunk: chunk[1][0])
     return chunks
+
+
+Chunk = tuple[list[Decoded], np.ndarray]  # a decoded chunk and its batch (a bad file's row is left unused)
+
+
+def decode_chunk(folder: Path, relpaths: list[str], spec: Preprocess, max_bytes: int) -> Chunk:
+    """Decode files straight into one batch for the encoder (no copy for the encoding thread to make)."""
+    batch = np.empty((len(relpaths), spec.channels, spec.size, spec.size), np.float32)
+    return [decode_file(folder, relpath, spec, max_bytes, batch[row]) for row, relpath in enumerate(relpaths)], batch
 
 
 def digest_file(folder: Path, relpath: str, max_bytes: int) -> tuple[str, str | None, FileState | None]:
@@ -360,11 +370,11 @@ class Indexer:
         a second than two workers that each decoded (taking turns) and then encoded their own chunk."""
         spec, limit = self.encoder.preprocess, self.settings.max_file_bytes
         chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], self.settings.chunk_size)
-        in_flight: deque[tuple[Future[list[Decoded]], Future[list[Decoded]]]] = deque()
+        in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]]]] = deque()
         ahead = self.workers * 4  # enough queued work that no thread waits while the main thread records
 
-        def decode(positions: list[int]) -> list[Decoded]:
-            return [decode_file(self.folder, todo[i][0], spec, limit) for i in positions]
+        def decode(positions: list[int]) -> Chunk:
+            return decode_chunk(self.folder, [todo[i][0] for i in positions], spec, limit)
 
         # One encoding thread keeps up with ~8,000 photos/s; a machine with many cores decodes big photos
         # faster than that, so it gets one more per four cores.
@@ -385,14 +395,14 @@ class Indexer:
                     encoded.cancel()
                     decoding.cancel()
 
-    def _encode_chunk(self, decoding: Future[list[Decoded]]) -> list[Decoded]:
+    def _encode_chunk(self, decoding: Future[Chunk]) -> list[Decoded]:
         """Wait for a decoded chunk and embed its good images (runs on the encoding thread)."""
-        decoded = decoding.result()
-        good = [d for d in decoded if d.array is not None]
-        if good:
-            vectors = self.encoder.encode(np.stack([d.array for d in good]))  # type: ignore[misc]
-            for item, vector in zip(good, vectors):
-                item.array, item.vector = None, vector
+        decoded, batch = decoding.result()
+        rows = [row for row, d in enumerate(decoded) if d.array is not None]
+        if rows:
+            vectors = self.encoder.encode(batch if len(rows) == len(batch) else batch[rows])
+            for row, vector in zip(rows, vectors):
+                decoded[row].array, decoded[row].vector = None, vector
         return decoded
 
     def _encode_all(self, todo: list[tuple[str, Item | None]], found: ScanResult, pool: ThreadPoolExecutor,
