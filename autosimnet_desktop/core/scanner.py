@@ -106,7 +106,8 @@ def _visit(entry: os.DirEntry[str], prefix: str, extensions: frozenset[str],
     """Classify one directory entry: recurse into folders, record image files or the reason they are unusable."""
     name = readable_name(entry.name)
     relpath = prefix + (name if name is not None else _printable(entry.name))
-    ext = os.path.splitext(entry.name)[1].lower()
+    dot = entry.name.rfind(".")  # os.path.splitext's extension (hidden names never get here), at half the cost
+    ext = entry.name[dot:].lower() if dot > 0 else ""
     looks_like_image = ext in extensions or ext in OPTIONAL_EXTENSIONS
     try:
         st = entry.stat()  # follows symlinks: a link to a photo is a photo

@@ -165,7 +165,7 @@ class VectorIndex:
             if needed > index.max_elements:
                 index.resize_index(max(needed, int(index.max_elements * 1.5)))
             index.add_items(data, ids, num_threads=threads, replace_deleted=True)
-            self._live.update(int(i) for i in ids)
+            self._live.update(ids.tolist())
 
     def remove(self, labels: Iterable[int]) -> None:
         """Delete vectors; their slots are reused by later additions."""
