@@ -82,6 +82,23 @@ def test_store_transactions_are_visible_to_other_threads_before_commit(tmp_path:
     store.close()
 
 
+def test_store_add_indexed_returns_each_new_rows_own_id(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    store.begin()
+    first = store.add("a.jpg", 1, 1, "d", INDEXED)
+    last = store.add("b.jpg", 1, 1, "d", INDEXED)
+    store.delete([last])  # the highest id is gone: AUTOINCREMENT must not hand it out again
+    rows = [(f"new/{i:03d}.jpg", 100 + i, 7, f"digest{i}") for i in range(450)]  # more than one statement
+    ids = store.add_indexed(rows, checked_at=123.0)
+    assert ids == [store.id_of(path) for path, *_ in rows] and len(set(ids)) == 450
+    assert min(ids) > last > first and store.add_indexed([], 1.0) == []
+    store.commit()
+    item = store.items()["new/449.jpg"]
+    assert (item.id, item.size, item.mtime_ns, item.digest, item.status, item.checked_at) == \
+        (ids[-1], 549, 7, "digest449", INDEXED, 123.0)
+    store.close()
+
+
 def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     Store(path).close()
