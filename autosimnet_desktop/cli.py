@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, metavar="FOLDER")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=_positive_int, metavar="N", help="threads decoding big photos (default: one per core)")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="threads decoding big photos (default: one per core)")
 
     p = sub.add_parser("query", parents=[common, catalogue, folder_opt, balance], help="the most similar catalogue items")
     p.add_argument("image", type=Path, metavar="IMAGE")
