@@ -144,10 +144,10 @@ class Searcher:
         return dict(sorted(self._neighbours(k, progress, cancel, batch, threads, rerank)))
 
     def _neighbours(self, k: int, progress: ProgressCallback | None, cancel: CancelToken | None,
-                    batch: int, threads: int, rerank: Rerank | None = None,
-                    only: set[str] | None = None) -> Iterator[tuple[str, list[SearchHit]]]:
+                    batch: int, threads: int, rerank: Rerank | None = None, only: set[str] | None = None,
+                    skip: Callable[[str], bool] | None = None) -> Iterator[tuple[str, list[SearchHit]]]:
         """(path, its k nearest other items) for every item (or the items at paths `only`), a batch of knn
-        queries at a time."""
+        queries at a time; `skip(path)`, asked just before each batch, leaves an item out."""
         labels = self.index.labels()
         names = self.paths(labels)
         # Items whose file is gone are still in the index: ask for as many more neighbours as there are
@@ -170,7 +170,8 @@ class Searcher:
         for start in range(0, total, batch):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
-            chunk = [label for label in labels[start:start + batch] if label in names]
+            chunk = [label for label in labels[start:start + batch]
+                     if label in names and (skip is None or not skip(names[label]))]
             try:
                 vectors = self.index.vectors(chunk)
             except KeyError:  # an item was removed meanwhile: fetch the survivors one by one
@@ -209,21 +210,24 @@ class Searcher:
         similarity 1) and those neighbours not already grouped, and so on. Every member is measured from
         its group's leader.
         """
-        def alike(k: int, only: set[str] | None = None) -> dict[str, list[SearchHit]]:
-            return {path: [h for h in hits if h.similarity >= min_similarity]
-                    for path, hits in self._neighbours(k, progress if only is None else None, cancel, 256, threads,
-                                                       only=only)}
-
-        close = alike(neighbours)
+        close = {path: [h for h in hits if h.similarity >= min_similarity]
+                 for path, hits in self._neighbours(neighbours, progress, cancel, 256, threads)}
         # An item whose every neighbour looked at is near-identical may have more (30 copies of a "no photo"
-        # placeholder): look further for those until some neighbour is not, or the catalogue is exhausted.
+        # placeholder): look further, 4x more neighbours a round, until some neighbour is not or the catalogue
+        # is exhausted. One item per cluster is enough: an item already found near-identical to one searched
+        # again in this round is skipped, so a round costs about 4x a cluster's size, not its square.
         k, items = neighbours, len(self.index)
         while k < items - 1:
             crowded = {path for path, hits in close.items() if len(hits) >= k}
             if not crowded:
                 break
             k = min(4 * k, items - 1)
-            close.update(alike(k, crowded))
+            covered: set[str] = set()
+            batch = max(1, 256 * neighbours // k)  # ~5,000 hits in memory at a time, however far it looks
+            for path, hits in self._neighbours(k, None, cancel, batch, threads, only=crowded,
+                                               skip=covered.__contains__):
+                close[path] = [h for h in hits if h.similarity >= min_similarity]
+                covered.update(h.path for h in close[path])
         order = sorted((path for path, hits in close.items() if hits), key=lambda p: (-len(close[p]), p))
         grouped: set[str] = set()
         groups: list[list[SearchHit]] = []
