@@ -136,7 +136,7 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
     limit = settings.max_file_bytes
 
     def work(positions: list[int]) -> None:
-        for decoded in decode_chunk(folder, [files[i] for i in positions], spec, limit)[0]:
+        for decoded in decode_chunk(folder, [files[i] for i in positions], spec, limit).files:
             if decoded.array is None:
                 raise RuntimeError(f"the benchmark could not decode its own photo {decoded.relpath}: {decoded.error}")
 

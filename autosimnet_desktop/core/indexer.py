@@ -149,13 +149,22 @@ def plan_chunks(sizes: list[int], chunk_size: int) -> list[tuple[bool, list[int]
     return chunks
 
 
-Chunk = tuple[list[Decoded], np.ndarray]  # a decoded chunk and its batch (a bad file's row is left unused)
+@dataclass
+class Chunk:
+    """Decoded files and the encoder batch they were decoded into (a bad file's row is left unused).
+
+    The encoding thread drops `batch` once it is embedded: chunks waiting for the main thread keep
+    only their vectors."""
+
+    files: list[Decoded]
+    batch: np.ndarray | None
 
 
 def decode_chunk(folder: Path, relpaths: list[str], spec: Preprocess, max_bytes: int) -> Chunk:
     """Decode files straight into one batch for the encoder (no copy for the encoding thread to make)."""
     batch = np.empty((len(relpaths), spec.channels, spec.size, spec.size), np.float32)
-    return [decode_file(folder, relpath, spec, max_bytes, batch[row]) for row, relpath in enumerate(relpaths)], batch
+    return Chunk([decode_file(folder, relpath, spec, max_bytes, batch[row]) for row, relpath in enumerate(relpaths)],
+                 batch)
 
 
 def digest_file(folder: Path, relpath: str, max_bytes: int) -> tuple[str, str | None, FileState | None]:
@@ -371,7 +380,10 @@ class Indexer:
         spec, limit = self.encoder.preprocess, self.settings.max_file_bytes
         chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], self.settings.chunk_size)
         in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]]]] = deque()
-        ahead = self.workers * 4  # enough queued work that no thread waits while the main thread records
+        # Enough queued work that no thread waits while the main thread records, but at most ~64 MB of decoded
+        # batches waiting for the encoder (1.5 MB a chunk for the shipped 64x64 models; a 224x224 model's is 19).
+        batch_bytes = self.settings.chunk_size * spec.channels * spec.size * spec.size * 4
+        ahead = max(self.workers + 1, min(self.workers * 4, (64 << 20) // batch_bytes))
 
         def decode(positions: list[int]) -> Chunk:
             return decode_chunk(self.folder, [todo[i][0] for i in positions], spec, limit)
@@ -397,12 +409,15 @@ class Indexer:
 
     def _encode_chunk(self, decoding: Future[Chunk]) -> list[Decoded]:
         """Wait for a decoded chunk and embed its good images (runs on the encoding thread)."""
-        decoded, batch = decoding.result()
+        chunk = decoding.result()
+        decoded, batch = chunk.files, chunk.batch
+        assert batch is not None
         rows = [row for row, d in enumerate(decoded) if d.array is not None]
         if rows:
             vectors = self.encoder.encode(batch if len(rows) == len(batch) else batch[rows])
             for row, vector in zip(rows, vectors):
                 decoded[row].array, decoded[row].vector = None, vector
+        chunk.batch = None
         return decoded
 
     def _encode_all(self, todo: list[tuple[str, Item | None]], found: ScanResult, pool: ThreadPoolExecutor,
