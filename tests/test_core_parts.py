@@ -338,4 +338,4 @@ def test_a_top_k_short_of_results_looks_further_but_not_through_the_whole_index(
     asked.clear()
     nothing = Searcher(index, lambda labels: {}, lambda: 1.0)  # every file gone (a folder unplugged)
     assert nothing.nearest(vectors[0], k=10) == []
-    assert max(asked) <= 64 * search_size(10, False) < 3000  # bounded, not the whole index
+    assert max(asked) <= 16 * search_size(10, False) < 3000  # bounded, not the whole index

@@ -50,7 +50,10 @@ LOCK_FILE = "index.lock"
 
 def _present_paths(store: Store, folder: str, labels: list[int]) -> dict[int, str]:
     """Paths of indexed items whose file is still in the folder: a photo deleted since the last `index`
-    never shows up in results (one stat per result; `related` and `duplicates` check every item once)."""
+    never shows up in results (one stat per result; `related` and `duplicates` check every item once).
+    A folder that is gone (a drive unplugged) has none, found with one stat."""
+    if not os.path.isdir(folder):
+        return {}
     return {label: path for label, path in store.paths(labels).items() if os.path.isfile(os.path.join(folder, path))}
 
 

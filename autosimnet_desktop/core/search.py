@@ -110,7 +110,7 @@ class Searcher:
                 found = self.hits(labels, distances, k, exclude)
             # Short when neighbours were left out (files deleted since the last index): look further, but
             # not through the whole index when most files are gone (a folder emptied or unplugged).
-            if len(found) >= k or size >= min(len(self.index), 64 * first):
+            if len(found) >= k or size >= min(len(self.index), 16 * first):
                 return found
             size *= 4
 
@@ -150,10 +150,8 @@ class Searcher:
         queries at a time; `skip(path)`, asked just before each batch, leaves an item out."""
         labels = self.index.labels()
         names = self.paths(labels)
-        # Items whose file is gone are still in the index: ask for as many more neighbours as there are
-        # (up to 64x more, as `nearest` does).
         size = search_size(k, rerank is not None)
-        size = min(size + len(labels) - len(names), 64 * size)
+        others = len(names) - 1  # a row can be short only when files are gone: such an item is searched again
         if only is not None:
             labels = [label for label in labels if names.get(label) in only]
         scale = self.scale()
@@ -179,9 +177,12 @@ class Searcher:
             rows = self.index.search(vectors, size, threads=threads) if chunk else []
             for row, (label, (found, distances)) in enumerate(zip(chunk, rows)):
                 if rerank is not None:
-                    yield names[label], self.reranked(vectors[row], found, k, label, rerank, scale, names, table)
+                    hits = self.reranked(vectors[row], found, k, label, rerank, scale, names, table)
                 else:
-                    yield names[label], self.hits(found, distances, k, exclude=label, scale=scale, names=names)
+                    hits = self.hits(found, distances, k, exclude=label, scale=scale, names=names)
+                if len(hits) < min(k, others):  # neighbours whose file is gone were left out: look further
+                    hits = self.nearest(vectors[row], k, exclude=label, rerank=rerank)
+                yield names[label], hits
             if progress is not None:
                 done = min(total, start + batch)
                 elapsed = time.perf_counter() - started
