@@ -221,6 +221,13 @@ def test_atomic_export_gets_the_permissions_a_plain_file_would(tmp_path: Path) -
         target.chmod(0o640)
         exporting.write_text_atomic(target, "b\n")  # replacing a file keeps its permissions
         assert target.stat().st_mode & 0o777 == 0o640 and target.read_text() == "b\n"
+        target.chmod(0o664)  # wider than the umask allows a new file: kept exactly
+        exporting.write_text_atomic(target, "c\n")
+        assert target.stat().st_mode & 0o777 == 0o664
+        link = tmp_path / "latest.csv"
+        link.symlink_to(target)
+        exporting.write_text_atomic(link, "d\n")  # through a link: the file it points to is replaced
+        assert link.is_symlink() and target.read_text() == "d\n"
     finally:
         os.umask(old)
 

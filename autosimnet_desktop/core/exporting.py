@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -95,22 +94,27 @@ def jsonable(value: Any) -> Any:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a whole output file or nothing: a failed export never leaves half a CSV behind.
 
-    The file gets the permissions a plainly created file would (the umask's), or those of the file it
-    replaces, so a shop's upload tool or web server can read it; an error names `path`, not the temporary
-    file beside it."""
-    path = path.expanduser()
+    The file gets the permissions a plainly created file would (the umask's), or, on POSIX, those of the
+    file it replaces, set before anything is written (a private file stays private); a symbolic link is
+    followed, so the file it points to is replaced. An error names `path`, not the temporary file."""
+    path = Path(os.path.realpath(path.expanduser()))
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        mode = stat.S_IMODE(os.stat(path).st_mode) if os.name == "posix" else None
+    except FileNotFoundError:
+        mode = None
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666 if mode is None else mode)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)  # exactly the replaced file's mode (the umask may have narrowed it)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
