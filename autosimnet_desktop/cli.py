@@ -101,13 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="for every item its k most similar others (a 'related products' import)")
     p.add_argument("-k", type=_positive_int, default=10, help="related items per product (default 10)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output (-)")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
 
     p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
     p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
                    help="similarity in 0..1 above which items count as duplicates (default 0.95)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output (-)")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
 
     p = sub.add_parser("info", parents=[common, catalogue, folder_opt], help="what is indexed, with which model")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -263,8 +263,8 @@ def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any]
         _require_index(catalogue, args.folder)
         data = compute(catalogue)
     text = to_json(data) + "\n" if args.format == "json" else exporting.as_text(write_csv, data)
-    if args.output is not None and str(args.output) != "-":
-        exporting.write_text_atomic(args.output, text)  # a failed export never leaves half a file
+    if args.output is not None and args.output != "-":  # the text as typed: ./- is a file named -
+        exporting.write_text_atomic(Path(args.output), text)  # a failed export never leaves half a file
     else:
         out.write(text)
     return EXIT_OK

@@ -76,6 +76,8 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", "-")
     assert code == 0 and json.loads(out) == related and not (tmp_path / "-").exists()  # '-' is standard output
+    code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", "./-")
+    assert code == 0 and out == "" and json.loads((tmp_path / "-").read_text(encoding="utf-8")) == related
 
     code, out, _ = run(capsys, "duplicates", "--folder", str(shop), "--min-similarity", "0.9999", "--format", "json")
     assert code == 0 and json.loads(out) == []

@@ -84,6 +84,8 @@ def test_store_transactions_are_visible_to_other_threads_before_commit(tmp_path:
 
 def test_store_add_indexed_returns_each_new_rows_own_id(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
+    with pytest.raises(StoreError):  # ids are only sure to be consecutive inside a transaction
+        store.add_indexed([("x.jpg", 1, 1, None)], 1.0)
     store.begin()
     first = store.add("a.jpg", 1, 1, "d", INDEXED)
     last = store.add("b.jpg", 1, 1, "d", INDEXED)

@@ -223,10 +223,15 @@ def has_image_signature(path: str | os.PathLike[str]) -> bool:
     For files without an extension (photos saved from some web shops and CDNs have none): they are indexed
     when their first bytes say they are images, and ignored otherwise, like any other non-image file."""
     try:
-        with open(path, "rb") as fh:  # the caller has checked it is a regular file: this cannot block
-            head = fh.read(18)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
+    try:  # non-blocking, and only a regular file is read: a FIFO swapped in since the scan's stat cannot hang it
+        head = os.read(fd, 18) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     return (head[:3] == b"\xff\xd8\xff" or head[:8] == b"\x89PNG\r\n\x1a\n" or head[:6] in (b"GIF87a", b"GIF89a")
             or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or head[:4] in (b"II*\x00", b"MM\x00*")
             or (head[:2] == b"BM" and len(head) == 18

@@ -179,6 +179,8 @@ class Store:
             return []
         values = f"(?, ?, ?, ?, '{INDEXED}', NULL, {float(checked_at)!r})"
         with self._cursor() as conn:
+            if not conn.in_transaction:  # outside one, another process could insert between the statements
+                raise StoreError("add_indexed needs an open transaction (Store.begin)")
             for start in range(0, len(rows), 200):  # one statement per 200 rows: SQLite steps it in one call
                 part = rows[start:start + 200]
                 conn.execute("INSERT INTO items(path, size, mtime_ns, digest, status, error, checked_at) VALUES "
