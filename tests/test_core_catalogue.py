@@ -307,6 +307,31 @@ def test_an_unreadable_file_and_a_file_still_being_written_are_listed_with_their
     assert again.new == 2 and again.unreadable == 0 and catalogue.count() == 8
 
 
+def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, encoder: Encoder,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from autosimnet_desktop.core.store import Store
+
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 150)
+    real_add = Store.add_indexed
+    calls = []
+
+    def fail_on_the_second_batch(self, rows, checked_at):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_add(self, rows, checked_at)
+
+    monkeypatch.setattr(Store, "add_indexed", fail_on_the_second_batch)
+    catalogue = Catalogue(folder, encoder)
+    with pytest.raises(OSError):
+        catalogue.index()
+    assert catalogue.count() == 0 and catalogue.query(folder / "shoes" / "item-0000.jpg", k=5) == []
+    monkeypatch.undo()
+    report = catalogue.index()  # nothing was saved before the failure: everything is indexed now
+    assert report.new == 150 and catalogue.count() == 150
+
+
 def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
     onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
     other_path = tmp_path / "other.onnx"

@@ -223,7 +223,15 @@ class Catalogue:
         if missing:
             self.store.begin()
             self.store.set_status(missing, PENDING)
-        report = indexer.run(progress, _RunToken(cancel, self._closing), rebuild_reason=rebuild)
+        try:
+            report = indexer.run(progress, _RunToken(cancel, self._closing), rebuild_reason=rebuild)
+        except BaseException:
+            # The store went back to its last checkpoint; the index in memory must too, or it would keep
+            # vectors of rows that no longer exist (count() would be wrong until the next run).
+            with contextlib.suppress(Exception):
+                self.vector_index.clear()
+                self._load_index()
+            raise
         notes = [n for n in (rebuild, self._note) if n]
         report.message = "; ".join(notes)
         self._note = ""
