@@ -138,7 +138,8 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
     def work(positions: list[int]) -> None:
         for decoded in decode_chunk(folder, [files[i] for i in positions], spec, limit).files:
             if decoded.array is None:
-                raise RuntimeError(f"the benchmark could not decode its own photo {decoded.relpath}: {decoded.error}")
+                raise RuntimeError(f"the benchmark could not decode its own photo {decoded.relpath}: "
+                                   f"{decoded.error}")
 
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(1) as small_lane:
@@ -365,8 +366,7 @@ def format_results(r: dict[str, Any]) -> str:
                      f"{s['decode_cpu_ms_per_image']:.2f} ms, pipeline {s['cpu_ms_per_image']:.2f} ms "
                      f"({s['pipeline_vs_decode_by_cpu']:.0%}; the pipeline's CPU cost allows at most "
                      f"{s['pipeline_vs_decode_ceiling']:.0%} of decode-only on {r['machine']['cpus']} saturated "
-                     f"cores); "
-                     f"unchanged re-run {s['unchanged_rerun_seconds']:.2f} s")
+                     f"cores); unchanged re-run {s['unchanged_rerun_seconds']:.2f} s")
     lines.append(f"encoder only: {r['encoder_only_images_per_second']:.0f} img/s")
     for s in r["search"]:
         lines.append(f"{s['items']:,} items: query p50/p95 {s['query_p50_ms']:.1f}/{s['query_p95_ms']:.1f} ms "

@@ -217,13 +217,17 @@ def _open_any(fp: str | os.PathLike[str] | BinaryIO) -> Image.Image:
         return Image.open(fp)  # Image.open rewinds a file object itself
 
 
+# Opening a catalogue file to read it: binary, and non-blocking, so a FIFO can never hang the caller.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 def has_image_signature(path: str | os.PathLike[str]) -> bool:
     """Whether a regular file starts like a JPEG, PNG, GIF, WebP, BMP or TIFF image, whatever its name.
 
     For files without an extension (photos saved from some web shops and CDNs have none): they are indexed
     when their first bytes say they are images, and ignored otherwise, like any other non-image file."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, READ_FLAGS)
     except OSError:
         return False
     try:  # non-blocking, and only a regular file is read: a FIFO swapped in since the scan's stat cannot hang it

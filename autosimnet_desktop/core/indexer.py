@@ -22,7 +22,7 @@ import numpy as np
 import xxhash
 
 from .encoder import Encoder
-from .imaging import ImageError, Preprocess, check_file_stat, load_for_model
+from .imaging import READ_FLAGS, ImageError, Preprocess, check_file_stat, load_for_model
 from .records import CancelToken, Cancelled, IndexReport, Progress, ProgressCallback
 from .scanner import FileState, ScanResult, os_error_reason, scan
 from .store import FAILED, INDEXED, PENDING, Item, Store
@@ -31,7 +31,6 @@ from .vector_index import VectorIndex
 # A file modified this close to the moment it was read may have changed again within the same mtime tick
 # ("racy" in git's terms): its size and mtime prove nothing, so its content is compared next time.
 RACY_NS = 2_000_000_000
-_O_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _read_to_end(fd: int, size: int) -> bytes:
 def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
     """Read a regular file whole, refusing pipes/devices and files that change while being read."""
     for _attempt in range(2):
-        fd = os.open(path, _O_FLAGS)
+        fd = os.open(path, READ_FLAGS)
         try:
             before = os.fstat(fd)
             check_file_stat(before)

@@ -173,8 +173,8 @@ class Store:
 
         One multi-row INSERT per batch instead of one per photo (or an executemany, which steps SQLite once
         per row): each step lets go of the GIL and has to win it back from the thread decoding thumbnails,
-        which loses the time of every hand-over. Ids are consecutive: the store's lock keeps other writers
-        out, and AUTOINCREMENT gives each row the next id."""
+        which loses the time of every hand-over. Ids are consecutive: the store's lock keeps this process's
+        other writers out, the open transaction other processes', and AUTOINCREMENT gives each row the next id."""
         if not rows:
             return []
         values = f"(?, ?, ?, ?, '{INDEXED}', NULL, {float(checked_at)!r})"
