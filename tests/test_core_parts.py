@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -310,6 +311,42 @@ def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path
     big_threads = {decoded_on[p.name] for p in big}
     assert len(small_threads) == 1 and small_threads.pop().startswith("autosimnet-decode-small")
     assert big_threads and all(name.startswith("autosimnet-decode_") for name in big_threads)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are only lowered on Linux")
+def test_encoding_and_insertion_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
+    from autosimnet_desktop.core import indexer, vector_index
+    from autosimnet_desktop.core.catalogue import Catalogue
+    from autosimnet_desktop.core.encoder import Encoder
+
+    folder = tmp_path / "shop"
+    for i in range(20):
+        write_photo(folder / f"thumb{i:02d}.jpg", i)
+        write_photo(folder / f"photo{i:02d}.jpg", 100 + i, size=(600, 800))
+    niceness: dict[str, set[int]] = {}
+
+    def record(role: str) -> None:
+        niceness.setdefault(role, set()).add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    def spy(role: str, real):
+        def wrapper(*args, **kwargs):
+            record(role)
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(indexer, "decode_file", spy("decode", indexer.decode_file))
+    monkeypatch.setattr(indexer.Indexer, "_encode_chunk", spy("encode", indexer.Indexer._encode_chunk))
+    monkeypatch.setattr(vector_index.VectorIndex, "add", spy("insert", vector_index.VectorIndex.add))
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
+                          settings=indexer.IndexSettings(workers=2, chunk_size=8, batch_size=8))
+    try:
+        assert catalogue.index().new == 40
+    finally:
+        catalogue.close()
+    lowered = min(19, own + indexer.HELPER_NICENESS)
+    assert niceness == {"decode": {own}, "encode": {lowered}, "insert": {lowered}}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller's thread is untouched
 
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -112,6 +114,26 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
 # by a pool of one thread per core. Measured in the pipeline, the lane against the pool for every file: +10%
 # at 90x120 (2.9 KB), +3% at 120x160 (4.1 KB), -3% at 150x200 (5.5 KB), -24% at 225x300 (9.7 KB).
 SMALL_FILE_BYTES = 4096
+
+
+# The lane sets the pace of a thumbnail catalogue; the encoding and insertion threads may fall a few chunks
+# behind without slowing the run. When more threads are ready to run than there are cores, the scheduler
+# shares a core evenly, and the lane lost ~10% of its time waiting for one. So those two threads run at a
+# lower priority: the lane keeps its core, and indexing also leaves more room to the rest of the desktop.
+# Measured in 10 alternating pairs: the pipeline reached 86.6% of decode-only at nice +5, against 85.5%.
+HELPER_NICENESS = 5
+
+
+def lower_thread_priority() -> None:
+    """Lower the calling thread's priority by HELPER_NICENESS (a thread pool's initializer).
+
+    Only on Linux, where the nice value belongs to each thread (elsewhere `setpriority` would change the
+    whole process, or another one). Raising a nice value needs no privilege; failing to is harmless."""
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + HELPER_NICENESS))
 
 
 def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int,
@@ -238,7 +260,7 @@ class Indexer:
         processed = 0
         self._dirty = bool(rebuild_reason)
         self.store.begin()
-        self._adder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-insert")
+        self._adder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-insert", initializer=lower_thread_priority)
         try:
             found = scan(self.folder, cancel=cancel)
             with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
@@ -390,7 +412,8 @@ class Indexer:
         # One encoding thread keeps up with ~8,000 photos/s; a machine with many cores decodes big photos
         # faster than that, so it gets one more per four cores.
         with ThreadPoolExecutor(1, thread_name_prefix="autosimnet-decode-small") as small_lane, \
-                ThreadPoolExecutor(max(1, self.workers // 4), thread_name_prefix="autosimnet-encode") as encoding:
+                ThreadPoolExecutor(max(1, self.workers // 4), thread_name_prefix="autosimnet-encode",
+                                   initializer=lower_thread_priority) as encoding:
             try:
                 for small, positions in chunks:
                     decoding = (small_lane if small else pool).submit(decode, positions)
