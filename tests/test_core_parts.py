@@ -281,6 +281,8 @@ def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_fil
     chunks = plan_chunks(sizes, chunk_size=2)
     assert chunks == [(True, [0, 2]), (False, [1, 4]), (True, [3, 6]), (False, [5, 7]), (True, [8])]
     assert plan_chunks([], 32) == []
+    assert plan_chunks(sizes, chunk_size=2, small_chunk_size=3) == [(True, [0, 2, 3]), (False, [1, 4]),
+                                                                    (False, [5, 7]), (True, [6, 8])]
 
 
 def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path: Path, monkeypatch) -> None:
@@ -301,7 +303,7 @@ def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path
 
     monkeypatch.setattr(indexer, "decode_file", recording)
     catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
-                          settings=indexer.IndexSettings(workers=2, chunk_size=8))
+                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8))
     try:
         report = catalogue.index()
     finally:
@@ -339,7 +341,7 @@ def test_encoding_and_insertion_threads_yield_to_decoding(tmp_path: Path, monkey
     monkeypatch.setattr(vector_index.VectorIndex, "add", spy("insert", vector_index.VectorIndex.add))
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
-                          settings=indexer.IndexSettings(workers=2, chunk_size=8, batch_size=8))
+                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8))
     try:
         assert catalogue.index().new == 40
     finally:

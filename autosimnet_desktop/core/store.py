@@ -181,11 +181,12 @@ class Store:
         with self._cursor() as conn:
             if not conn.in_transaction:  # outside one, another process could insert between the statements
                 raise StoreError("add_indexed needs an open transaction (Store.begin)")
+            last = 0
             for start in range(0, len(rows), 200):  # one statement per 200 rows: SQLite steps it in one call
                 part = rows[start:start + 200]
-                conn.execute("INSERT INTO items(path, size, mtime_ns, digest, status, error, checked_at) VALUES "
-                             + ", ".join([values] * len(part)), [value for row in part for value in row])
-            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+                cursor = conn.execute("INSERT INTO items(path, size, mtime_ns, digest, status, error, checked_at) "
+                                      "VALUES " + ", ".join([values] * len(part)), [v for row in part for v in row])
+                last = int(cursor.lastrowid or 0)  # the last row's id, with no statement to step
         return list(range(last - len(rows) + 1, last + 1))
 
     def update(self, item_id: int, *, path: str | None = None, size: int | None = None,
