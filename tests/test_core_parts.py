@@ -316,7 +316,7 @@ def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are only lowered on Linux")
-def test_encoding_and_insertion_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
+def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
     from autosimnet_desktop.core import indexer, vector_index
     from autosimnet_desktop.core.catalogue import Catalogue
     from autosimnet_desktop.core.encoder import Encoder
@@ -338,7 +338,7 @@ def test_encoding_and_insertion_threads_yield_to_decoding(tmp_path: Path, monkey
 
     monkeypatch.setattr(indexer, "decode_file", spy("decode", indexer.decode_file))
     monkeypatch.setattr(indexer.Indexer, "_encode_chunk", spy("encode", indexer.Indexer._encode_chunk))
-    monkeypatch.setattr(vector_index.VectorIndex, "add", spy("insert", vector_index.VectorIndex.add))
+    monkeypatch.setattr(vector_index.VectorIndex, "add", spy("record", vector_index.VectorIndex.add))
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
                           settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8))
@@ -347,7 +347,7 @@ def test_encoding_and_insertion_threads_yield_to_decoding(tmp_path: Path, monkey
     finally:
         catalogue.close()
     lowered = min(19, own + indexer.HELPER_NICENESS)
-    assert niceness == {"decode": {own}, "encode": {lowered}, "insert": {lowered}}
+    assert niceness == {"decode": {own}, "encode": {lowered}, "record": {lowered}}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller's thread is untouched
 
 

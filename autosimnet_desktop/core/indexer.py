@@ -120,7 +120,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
 SMALL_FILE_BYTES = 4096
 
 
-# The lane sets the pace of a thumbnail catalogue; the encoding and insertion threads may fall a few chunks
+# The lane sets the pace of a thumbnail catalogue; the encoding and recording threads may fall a few chunks
 # behind without slowing the run. When more threads are ready to run than there are cores, the scheduler
 # shares a core evenly, and the lane lost ~10% of its time waiting for one. So those two threads run at a
 # lower priority: the lane keeps its core, and indexing also leaves more room to the rest of the desktop.
@@ -228,26 +228,31 @@ class Indexer:
         self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
         self.on_checkpoint: Callable[[], None] | None = None  # lets the catalogue save derived meta
         self._dirty = False  # the in-memory index differs from the saved file
-        # HNSW insertion runs on its own thread, so the next batch is encoded while this one is inserted.
-        self._adder: ThreadPoolExecutor | None = None
-        self._adding: Future[None] | None = None
+        # Batches are recorded (store rows, HNSW insertion) on a thread of their own, at the encoding thread's
+        # lower priority, while the main thread goes on collecting the next batch. The main thread is the
+        # caller's, which cannot be niced.
+        self._recorder: ThreadPoolExecutor | None = None
+        self._recording: Future[None] | None = None
+
+    def _record(self, batch: list[Decoded], rows: dict[str, Item | None], report: IndexReport) -> None:
+        """Queue a batch for the recording thread (one batch in flight at a time, so batches stay in order)."""
+        self._wait_for_records()
+        if self._recorder is None:
+            self._index_batch(batch, rows, report)
+        else:
+            self._recording = self._recorder.submit(self._index_batch, batch, rows, report)
+
+    def _wait_for_records(self) -> None:
+        """Block until the queued batch is in the store and the index (re-raising its error, if any)."""
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            recording.result()
 
     def _add(self, labels: list[int], vectors: np.ndarray) -> None:
-        """Queue vectors for the index (one batch in flight at a time); remember that the index needs saving."""
+        """Insert vectors into the index on the calling thread (with threads of its own, hnswlib would start and
+        join them for every batch); remember that the index needs saving."""
         self._dirty = True
-        self._wait_for_adds()
-        # One insertion thread: it runs beside the decoding workers, which already keep every core busy
-        # (hnswlib would also start and join its threads for every batch).
-        if self._adder is None:
-            self.index.add(labels, vectors)
-        else:
-            self._adding = self._adder.submit(self.index.add, labels, vectors)
-
-    def _wait_for_adds(self) -> None:
-        """Block until the queued insertion is in the index (re-raising its error, if any)."""
-        adding, self._adding = self._adding, None
-        if adding is not None:
-            adding.result()
+        self.index.add(labels, vectors)
 
     def _remove(self, labels: list[int]) -> None:
         """Delete vectors from the index (remembering that it needs saving)."""
@@ -266,26 +271,26 @@ class Indexer:
         processed = 0
         self._dirty = bool(rebuild_reason)
         self.store.begin()
-        self._adder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-insert", initializer=lower_thread_priority)
+        self._recorder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-record", initializer=lower_thread_priority)
         try:
             found = scan(self.folder, cancel=cancel)
             with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
                 plan = self._plan(found, pool, cancel, notify)
                 self._apply_plan(plan, found, report)
                 processed = self._encode_all(plan.todo, found, pool, report, notify, cancel)
-            self._wait_for_adds()
+            self._wait_for_records()
         except Cancelled:
             report.cancelled = True
-            self._wait_for_adds()
+            self._wait_for_records()
         except BaseException:
             # Keep what the last checkpoint saved; the next run redoes the rest.
             with contextlib.suppress(Exception):
-                self._wait_for_adds()
+                self._wait_for_records()
             self.store.rollback()
             raise
         finally:
-            self._adder.shutdown(wait=True)
-            self._adder = None
+            self._recorder.shutdown(wait=True)
+            self._recorder = None
         elapsed = time.perf_counter() - started
         notify(Progress(processed, processed, processed / elapsed if elapsed > 0 else 0.0, stage="saving"))
         if self._dirty:
@@ -301,7 +306,7 @@ class Indexer:
 
     def checkpoint(self) -> None:
         """Save the index atomically, then commit the store: see the module docstring for why in that order."""
-        self._wait_for_adds()
+        self._wait_for_records()
         if self.on_checkpoint is not None:
             self.on_checkpoint()
         self.index.save(self.index_path)
@@ -479,7 +484,7 @@ class Indexer:
             batch.extend(chunk)
             if len(batch) < self.settings.batch_size and done + len(batch) < total:
                 continue
-            self._index_batch(batch, rows, report)
+            self._record(batch, rows, report)
             done += len(batch)
             since_checkpoint += len(batch)
             current = batch[-1].relpath
@@ -501,7 +506,7 @@ class Indexer:
             if cancel.cancelled:
                 raise Cancelled()
         if batch:
-            self._index_batch(batch, rows, report)
+            self._record(batch, rows, report)
             done += len(batch)
         return done
 
