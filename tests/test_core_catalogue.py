@@ -332,6 +332,39 @@ def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, en
     assert report.new == 150 and catalogue.count() == 150
 
 
+def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled(
+        tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autosimnet_desktop.core.store import Store
+
+    folder = tmp_path / "shop"
+    paths = make_catalogue(folder, 20)
+    catalogue = Catalogue(folder, encoder)
+    catalogue.index()
+    changed = paths[3]
+    write_photo(folder / changed, 9999, size=(70, 90))  # new content and size: its row is rewritten
+    token = CancelToken()
+
+    def disk_full(self, rows, checked_at):
+        raise OSError(28, "No space left on device")
+
+    def cancel_once_a_batch_is_recording(progress: Progress) -> None:
+        if progress.stage == "indexing":
+            token.cancel()
+
+    with monkeypatch.context() as patch:  # (undo() would also drop the test's data folder setting)
+        patch.setattr(Store, "add_indexed", disk_full)
+        with pytest.raises(OSError):
+            catalogue.index(progress=cancel_once_a_batch_is_recording, cancel=token)
+    assert not catalogue.store._conn.in_transaction  # rolled back: the rewritten row is not kept
+    catalogue.close()  # (closing commits whatever is pending: nothing must be)
+    reopened = Catalogue(folder, encoder)
+    report = reopened.index()
+    assert report.changed == 1 and report.unchanged == 19
+    hit = reopened.query(folder / changed, k=1)[0]
+    assert hit.path == changed and hit.distance < 1e-3
+    reopened.close()
+
+
 def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
     onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
     other_path = tmp_path / "other.onnx"

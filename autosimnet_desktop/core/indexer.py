@@ -45,8 +45,9 @@ class IndexSettings:
     chunk_size: int = 32
     # Chunks of the small-file lane (see SMALL_FILE_BYTES), where each chunk costs the lane a few hand-overs
     # of the GIL to the other threads. With the encoding thread niced and the main thread woken once per batch,
-    # chunks of 64 (and batches of 128) indexed 60x80 photos faster than 32 (and 64) in 14 of 16 alternating
-    # pairs, by ~3%. Big files keep chunks of 32, so the pool's threads finish their last chunks together.
+    # chunks of 64 (and batches of 128) indexed 60x80 photos faster than 32 (and 64): in 11 of 12 alternating
+    # pairs in one process (+2.5%), in 14 of 16 across processes. Big files keep chunks of 32, so the pool's
+    # threads finish their last chunks together.
     small_chunk_size: int = 64
     workers: int | None = None  # threads decoding big files (one encoding thread per 4 of them); None: one per core
     checkpoint_items: int = 20_000
@@ -124,7 +125,8 @@ SMALL_FILE_BYTES = 4096
 # behind without slowing the run. When more threads are ready to run than there are cores, the scheduler
 # shares a core evenly, and the lane lost ~10% of its time waiting for one. So those two threads run at a
 # lower priority: the lane keeps its core, and indexing also leaves more room to the rest of the desktop.
-# Measured in 10 alternating pairs: the pipeline reached 86.6% of decode-only at nice +5, against 85.5%.
+# Measured at 60x80 with alternating runs: 86.6% of decode-only at nice +5 against 85.5% (medians of 10 pairs);
+# in another 12 pairs the median of the paired differences was +1.8 points (nice won 8). Big photos: even.
 HELPER_NICENESS = 5
 
 
@@ -273,14 +275,16 @@ class Indexer:
         self.store.begin()
         self._recorder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-record", initializer=lower_thread_priority)
         try:
-            found = scan(self.folder, cancel=cancel)
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
-                plan = self._plan(found, pool, cancel, notify)
-                self._apply_plan(plan, found, report)
-                processed = self._encode_all(plan.todo, found, pool, report, notify, cancel)
-            self._wait_for_records()
-        except Cancelled:
-            report.cancelled = True
+            try:
+                found = scan(self.folder, cancel=cancel)
+                with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
+                    plan = self._plan(found, pool, cancel, notify)
+                    self._apply_plan(plan, found, report)
+                    processed = self._encode_all(plan.todo, found, pool, report, notify, cancel)
+            except Cancelled:
+                report.cancelled = True
+            # Inside the outer try: a batch that failed to record (disk full...) rolls back even when the run
+            # was cancelled meanwhile.
             self._wait_for_records()
         except BaseException:
             # Keep what the last checkpoint saved; the next run redoes the rest.
@@ -406,7 +410,7 @@ class Indexer:
 
         Small files are decoded on the small-file lane (see SMALL_FILE_BYTES), big ones in the pool; an
         encoding thread embeds each decoded chunk with a single-threaded session (onnxruntime releases the
-        GIL). The main thread is left with the store and the index. Measured on 2 cores with 60x80 photos:
+        GIL). The recording thread writes the batches (see _record). Measured on 2 cores with 60x80 photos:
         a decoding thread that only decodes and an encoding thread that only encodes index ~8% more photos
         a second than two workers that each decoded (taking turns) and then encoded their own chunk."""
         spec, limit = self.encoder.preprocess, self.settings.max_file_bytes
@@ -414,8 +418,9 @@ class Indexer:
         chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], settings.chunk_size,
                              settings.small_chunk_size)
         in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]], int]] = deque()
-        # Enough queued work that no thread waits while the main thread records, but at most ~64 MB of decoded
-        # batches waiting for the encoder (1.5 MB a chunk for the shipped 64x64 models; a 224x224 model's is 19).
+        # Enough queued work that no decoding thread waits while the main thread collects a batch, but at most
+        # ~64 MB of decoded batches waiting for the encoder (3 MB for a chunk of 64 with the shipped 64x64 models;
+        # a 224x224 model's is 38.5 MB).
         batch_bytes = max(settings.chunk_size, settings.small_chunk_size) * spec.channels * spec.size ** 2 * 4
         ahead = max(self.workers + 1, min(self.workers * 4, (64 << 20) // batch_bytes))
 
@@ -447,10 +452,11 @@ class Indexer:
 
         When it is not ready, this waits for the chunks that make up a whole batch (they are encoded in order),
         so the main thread wakes once per batch rather than once per chunk: each wake-up takes the GIL from the
-        decoding thread."""
+        decoding lane (the caller's thread woke 0.04 instead of 0.11-0.13 times per photo)."""
         if not in_flight[0][1].done():
             files = 0
-            for _, encoded, count in in_flight:
+            # At most half the chunks in flight, so the decoding threads keep work queued while this one waits.
+            for _, encoded, count in list(in_flight)[:max(1, len(in_flight) // 2)]:
                 files += count
                 if files >= self.settings.batch_size:
                     break
@@ -520,10 +526,7 @@ class Indexer:
         if not good:
             return
         vectors = np.stack([d.vector for d in good])  # type: ignore[misc]
-        # A row is usable when its sum is finite: NaN and infinity carry through a sum (so does a sum of values
-        # so huge that it overflows, no usable embedding either). einsum keeps the GIL, where isfinite over the
-        # whole batch would let go of it and have to win it back from the decoding thread.
-        finite = np.isfinite(np.einsum("ij->i", vectors))
+        finite = np.isfinite(vectors).all(axis=1)
         labels: list[int] = []
         keep: list[int] = []
         fresh: list[int] = []  # positions of new files, recorded together below
