@@ -323,7 +323,7 @@ def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, en
         return real_add(self, rows, checked_at)
 
     monkeypatch.setattr(Store, "add_indexed", fail_on_the_second_batch)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
     with pytest.raises(OSError):
         catalogue.index()
     assert catalogue.count() == 0 and catalogue.query(folder / "shoes" / "item-0000.jpg", k=5) == []

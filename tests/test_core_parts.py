@@ -285,6 +285,19 @@ def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_fil
                                                                     (False, [5, 7]), (True, [6, 8])]
 
 
+def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None:
+    from autosimnet_desktop.core.imaging import Preprocess
+    from autosimnet_desktop.core.indexer import IndexSettings, input_bytes
+
+    settings = IndexSettings(chunk_size=32, small_chunk_size=128, max_chunk_bytes=16 << 20)
+    shipped = Preprocess(size=64, colour_mode="RGB", mean=(0.0,) * 3, std=(1.0,) * 3)
+    assert settings.chunk_sizes(shipped) == (32, 128)  # 48 KB an image: the cap does not bite
+    big_input = Preprocess(size=224, colour_mode="RGB", mean=(0.0,) * 3, std=(1.0,) * 3)
+    big, small = settings.chunk_sizes(big_input)
+    assert (big, small) == (27, 27) and small * input_bytes(big_input) <= 16 << 20 < (small + 1) * input_bytes(big_input)
+    assert IndexSettings(max_chunk_bytes=1).chunk_sizes(shipped) == (1, 1)  # never empty
+
+
 def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path: Path, monkeypatch) -> None:
     from autosimnet_desktop.core import indexer
     from autosimnet_desktop.core.catalogue import Catalogue

@@ -142,8 +142,7 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
     spec = encoder.preprocess
     files = [str(p.relative_to(folder)) for p in paths]
     settings = IndexSettings()
-    chunks = plan_chunks([p.stat().st_size for p in paths], settings.chunk_size,  # the scan knows the sizes
-                         settings.small_chunk_size)
+    chunks = plan_chunks([p.stat().st_size for p in paths], *settings.chunk_sizes(spec))  # the scan knows the sizes
     limit = settings.max_file_bytes
 
     def work(positions: list[int]) -> None:

@@ -40,20 +40,33 @@ RACY_NS = 2_000_000_000
 class IndexSettings:
     """Tuning knobs of an indexing run; the defaults suit a 2-core laptop."""
 
-    batch_size: int = 128  # images per store/index batch and per cancel check
+    batch_size: int = 256  # images per store/index batch and per cancel check
     # Files per chunk, decoded by one thread and then encoded in one batch: fewer, larger tasks keep thread
     # hand-overs small. Measured: 32 indexed 60x80 photos 7% faster than 16, 1200x1600 photos equally fast.
     chunk_size: int = 32
     # Chunks of the small-file lane (see SMALL_FILE_BYTES), where each chunk costs the lane a few hand-overs
-    # of the GIL to the other threads. With the encoding thread niced and the main thread woken once per batch,
-    # chunks of 64 (and batches of 128) indexed 60x80 photos faster than 32 (and 64): in 11 of 12 alternating
-    # pairs in one process (+2.5%), in 14 of 16 across processes. Big files keep chunks of 32, so the pool's
-    # threads finish their last chunks together.
-    small_chunk_size: int = 64
+    # of the GIL to the other threads. Measured at 60x80 with alternating pairs in one process: chunks of 64
+    # (and batches of 128) beat 32 (and 64) in 11 of 12 pairs (+2.5%); chunks of 128 (and batches of 256) beat
+    # 64 (and 128) in 10 of 14 pairs and in 11 of 14 (+0.6 and +1.5 points of the ratio to decode-only). Big
+    # files keep chunks of 32, so the pool's threads finish their last chunks together.
+    small_chunk_size: int = 128
+    # A chunk's decoded batch stays under this size: a model with a bigger input gets smaller chunks (the
+    # shipped 64x64 models need 48 KB an image, so 341 would fit; a 224x224 RGB model gets chunks of 27).
+    max_chunk_bytes: int = 16 << 20
     workers: int | None = None  # threads decoding big files (one encoding thread per 4 of them); None: one per core
     checkpoint_items: int = 20_000
     checkpoint_seconds: float = 30.0
     max_file_bytes: int = 256 << 20  # a bigger "image" is refused before it is read into memory
+
+    def chunk_sizes(self, spec: Preprocess) -> tuple[int, int]:
+        """(big-file, small-file) chunk sizes for a model's input, each within `max_chunk_bytes`."""
+        fit = max(1, self.max_chunk_bytes // input_bytes(spec))
+        return min(self.chunk_size, fit), min(self.small_chunk_size, fit)
+
+
+def input_bytes(spec: Preprocess) -> int:
+    """Bytes of one preprocessed image (float32, channels x size x size)."""
+    return spec.channels * spec.size ** 2 * 4
 
 
 @dataclass
@@ -420,13 +433,13 @@ class Indexer:
         a second than two workers that each decoded (taking turns) and then encoded their own chunk."""
         settings = self.settings
         spec, limit = self.encoder.preprocess, settings.max_file_bytes
-        chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], settings.chunk_size,
-                             settings.small_chunk_size)
+        chunk_size, small_chunk_size = settings.chunk_sizes(spec)
+        chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], chunk_size, small_chunk_size)
         in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]], int]] = deque()
         # Enough queued work that no decoding thread waits while the main thread collects a batch, but at most
-        # ~64 MB of decoded batches waiting for the encoder (3 MB for a chunk of 64 with the shipped 64x64 models;
-        # a 224x224 model's is 38.5 MB).
-        batch_bytes = max(settings.chunk_size, settings.small_chunk_size) * spec.channels * spec.size ** 2 * 4
+        # ~64 MB of decoded batches waiting for the encoder (6 MB for a chunk of 128 with the shipped 64x64
+        # models, so 8 chunks on 2 cores).
+        batch_bytes = max(chunk_size, small_chunk_size) * input_bytes(spec)
         ahead = max(self.workers + 1, min(self.workers * 4, (64 << 20) // batch_bytes))
 
         def decode(positions: list[int]) -> Chunk:
