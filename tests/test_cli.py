@@ -155,7 +155,8 @@ def test_ctrl_c_during_index_keeps_the_work_done_and_exits_1(tmp_path: Path, cap
     real_index = Catalogue.index
 
     def index_with_a_ctrl_c(self: Catalogue, progress=None, cancel=None):
-        self.settings = dataclasses.replace(self.settings, batch_size=32)  # several batches of 150 photos
+        # several batches of 150 photos
+        self.settings = dataclasses.replace(self.settings, batch_size=32, small_batch_size=32)
 
         def on_progress(p) -> None:  # the user presses Ctrl+C once the first batch is indexed
             if p.stage == "indexing" and p.done and not cancel.cancelled:

@@ -22,7 +22,7 @@ from autosimnet_desktop.locations import DEFAULT_MODEL
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
 
-SMALL_BATCHES = IndexSettings(batch_size=8, chunk_size=2, small_chunk_size=2, workers=2)
+SMALL_BATCHES = IndexSettings(batch_size=8, small_batch_size=8, chunk_size=2, small_chunk_size=2, workers=2)
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +260,7 @@ def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Enc
             (folder / "zz" / "vanishes.jpg").unlink()
             write_photo(folder / "zz" / "changes.jpg", 202)
 
-    settings = IndexSettings(batch_size=4, chunk_size=1, small_chunk_size=1, workers=1)
+    settings = IndexSettings(batch_size=4, small_batch_size=4, chunk_size=1, small_chunk_size=1, workers=1)
     catalogue = Catalogue(folder, encoder, settings=settings)
     report = catalogue.index(progress=meddle)
     assert [f.path for f in report.failures] == ["zz/vanishes.jpg"]

@@ -25,8 +25,8 @@ CHILD = textwrap.dedent("""
     from autosimnet_desktop.core.encoder import Encoder
     from autosimnet_desktop.core.indexer import IndexSettings
 
-    settings = IndexSettings(batch_size=8, chunk_size=2, small_chunk_size=2, workers=2, checkpoint_items=24,
-                             checkpoint_seconds=3600)
+    settings = IndexSettings(batch_size=8, small_batch_size=8, chunk_size=2, small_chunk_size=2, workers=2,
+                             checkpoint_items=24, checkpoint_seconds=3600)
     catalogue = Catalogue(Path(sys.argv[1]), Encoder(sys.argv[2]), settings=settings)
     catalogue.index(progress=lambda p: print(p.stage, p.done, flush=True))
     print("finished", flush=True)

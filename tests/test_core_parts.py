@@ -294,11 +294,12 @@ def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None
     assert settings.chunk_sizes(shipped) == (32, 128)  # 48 KB an image: the cap does not bite
     big_input = Preprocess(size=224, colour_mode="RGB", mean=(0.0,) * 3, std=(1.0,) * 3)
     big, small = settings.chunk_sizes(big_input)
-    assert (big, small) == (27, 27) and small * input_bytes(big_input) <= 16 << 20 < (small + 1) * input_bytes(big_input)
+    assert (big, small) == (27, 27)
+    assert small * input_bytes(big_input) <= 16 << 20 < (small + 1) * input_bytes(big_input)
     assert IndexSettings(max_chunk_bytes=1).chunk_sizes(shipped) == (1, 1)  # never empty
 
 
-def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path: Path, monkeypatch) -> None:
+def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tmp_path: Path, monkeypatch) -> None:
     from autosimnet_desktop.core import indexer
     from autosimnet_desktop.core.catalogue import Catalogue
     from autosimnet_desktop.core.encoder import Encoder
@@ -315,13 +316,24 @@ def test_small_files_are_decoded_on_one_thread_and_big_ones_in_the_pool(tmp_path
         return real_decode(folder_, relpath, *args)
 
     monkeypatch.setattr(indexer, "decode_file", recording)
-    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
-                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8))
+    batches: list[list[str]] = []
+    real_index_batch = indexer.Indexer._index_batch
+
+    def index_batch(self, batch, *args):
+        batches.append([d.relpath for d in batch])
+        return real_index_batch(self, batch, *args)
+
+    monkeypatch.setattr(indexer.Indexer, "_index_batch", index_batch)
+    settings = indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8, small_batch_size=16)
+    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data", settings=settings)
     try:
         report = catalogue.index()
     finally:
         catalogue.close()
     assert report.new == 80 and not report.unreadable
+    # Recorded in order, big files (photo*) in batches of 8, small ones (thumb*) in batches of 16.
+    assert [name for batch in batches for name in batch] == sorted(p.name for p in small + big)
+    assert [len(batch) for batch in batches] == [8] * 5 + [16, 16, 8]
     small_threads = {decoded_on[p.name] for p in small}
     big_threads = {decoded_on[p.name] for p in big}
     assert len(small_threads) == 1 and small_threads.pop().startswith("autosimnet-decode-small")
@@ -357,7 +369,8 @@ def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkey
     if own >= 19:
         pytest.skip("the tests already run at the lowest priority (nice 19): nothing can be lowered")
     catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
-                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8))
+                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8,
+                                                         small_batch_size=8))
     try:
         assert catalogue.index().new == 40
     finally:

@@ -40,7 +40,7 @@ RACY_NS = 2_000_000_000
 class IndexSettings:
     """Tuning knobs of an indexing run; the defaults suit a 2-core laptop."""
 
-    batch_size: int = 256  # images per store/index batch and per cancel check
+    batch_size: int = 128  # images per store/index batch and per cancel check (see small_batch_size)
     # Files per chunk, decoded by one thread and then encoded in one batch: fewer, larger tasks keep thread
     # hand-overs small. Measured: 32 indexed 60x80 photos 7% faster than 16, 1200x1600 photos equally fast.
     chunk_size: int = 32
@@ -50,6 +50,10 @@ class IndexSettings:
     # 64 (and 128) in 10 of 14 pairs and in 11 of 14 (+0.6 and +1.5 points of the ratio to decode-only). Big
     # files keep chunks of 32, so the pool's threads finish their last chunks together.
     small_chunk_size: int = 128
+    # Batches of small files: the main and recording threads wake once per batch, each time taking the GIL
+    # from the lane. 256 against 128 with chunks of 128: +1.1 points at 60x80 (won 11 of 14). Big files keep
+    # batches of 128: with 256 the paper model lost 1.2 points at 1200x1600 (won 2 of 10).
+    small_batch_size: int = 256
     # A chunk's decoded batch stays under this size: a model with a bigger input gets smaller chunks (the
     # shipped 64x64 models need 48 KB an image, so 341 would fit; a 224x224 RGB model gets chunks of 27).
     max_chunk_bytes: int = 16 << 20
@@ -206,6 +210,10 @@ class Chunk:
 
     files: list[Decoded]
     batch: np.ndarray | None
+
+
+# A chunk in flight: its decoding, its encoding, its file count, and whether it holds small files.
+InFlight = tuple[Future[Chunk], Future[list[Decoded]], int, bool]
 
 
 def decode_chunk(folder: Path, relpaths: list[str], spec: Preprocess, max_bytes: int) -> Chunk:
@@ -423,7 +431,7 @@ class Indexer:
     # -- decoding and encoding ------------------------------------------------------------------------
 
     def _decoded(self, todo: list[tuple[str, Item | None]], found: ScanResult, pool: ThreadPoolExecutor,
-                 cancel: CancelToken) -> Iterator[list[Decoded]]:
+                 cancel: CancelToken) -> Iterator[tuple[bool, list[Decoded]]]:
         """Decode and encode `todo` chunk by chunk, in order, with a bounded number of chunks in flight.
 
         Small files are decoded on the small-file lane (see SMALL_FILE_BYTES), big ones in the pool; an
@@ -435,7 +443,7 @@ class Indexer:
         spec, limit = self.encoder.preprocess, settings.max_file_bytes
         chunk_size, small_chunk_size = settings.chunk_sizes(spec)
         chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], chunk_size, small_chunk_size)
-        in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]], int]] = deque()
+        in_flight: deque[InFlight] = deque()
         # Enough queued work that no decoding thread waits while the main thread collects a batch, but at most
         # ~64 MB of decoded batches waiting for the encoder (6 MB for a chunk of 128 with the shipped 64x64
         # models, so 8 chunks on 2 cores).
@@ -453,7 +461,7 @@ class Indexer:
             try:
                 for small, positions in chunks:
                     decoding = (small_lane if small else pool).submit(decode, positions)
-                    in_flight.append((decoding, encoding.submit(self._encode_chunk, decoding), len(positions)))
+                    in_flight.append((decoding, encoding.submit(self._encode_chunk, decoding), len(positions), small))
                     if len(in_flight) >= ahead:
                         yield self._next_encoded(in_flight)
                         if cancel.cancelled:
@@ -461,25 +469,30 @@ class Indexer:
                 while in_flight:
                     yield self._next_encoded(in_flight)
             finally:
-                for decoding, encoded, _ in in_flight:
+                for decoding, encoded, _, _ in in_flight:
                     encoded.cancel()
                     decoding.cancel()
 
-    def _next_encoded(self, in_flight: deque[tuple[Future[Chunk], Future[list[Decoded]], int]]) -> list[Decoded]:
-        """The oldest chunk in flight (decoding, encoding, file count), once encoded.
+    def _next_encoded(self, in_flight: deque[InFlight]) -> tuple[bool, list[Decoded]]:
+        """The oldest chunk in flight, once encoded: (small files?, its files).
 
         When it is not ready, this waits for the chunks that make up a whole batch (they are encoded in order),
         so the main thread wakes once per batch rather than once per chunk: each wake-up takes the GIL from the
         decoding lane (the caller's thread woke 0.04 instead of 0.11-0.13 times per photo)."""
         if not in_flight[0][1].done():
-            files = 0
+            target, files = self._batch_limit(in_flight[0][3]), 0
             # At most half the chunks in flight, so the decoding threads keep work queued while this one waits.
-            for _, encoded, count in itertools.islice(in_flight, max(1, len(in_flight) // 2)):
+            for _, encoded, count, _ in itertools.islice(in_flight, max(1, len(in_flight) // 2)):
                 files += count
-                if files >= self.settings.batch_size:
+                if files >= target:
                     break
             wait([encoded])
-        return in_flight.popleft()[1].result()
+        _, encoded, _, small = in_flight.popleft()
+        return small, encoded.result()
+
+    def _batch_limit(self, small: bool) -> int:
+        """Files per batch: small files are recorded in bigger batches (see IndexSettings.small_batch_size)."""
+        return self.settings.small_batch_size if small else self.settings.batch_size
 
     def _encode_chunk(self, decoding: Future[Chunk]) -> list[Decoded]:
         """Wait for a decoded chunk and embed its good images (runs on the encoding thread)."""
@@ -504,9 +517,9 @@ class Indexer:
         since_checkpoint = 0
         save_cost = 0.0
         batch: list[Decoded] = []
-        for chunk in self._decoded(todo, found, pool, cancel):
+        for small, chunk in self._decoded(todo, found, pool, cancel):
             batch.extend(chunk)
-            if len(batch) < self.settings.batch_size and done + len(batch) < total:
+            if len(batch) < self._batch_limit(small) and done + len(batch) < total:
                 continue
             self._record(batch, rows, report)
             done += len(batch)
