@@ -340,6 +340,48 @@ def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tm
     assert big_threads and all(name.startswith("autosimnet-decode_") for name in big_threads)
 
 
+def test_a_batch_holding_bigger_photos_closes_at_batch_size_and_chunks_respect_the_memory_cap(
+        tmp_path: Path, monkeypatch) -> None:
+    from autosimnet_desktop.core import indexer
+    from autosimnet_desktop.core.catalogue import Catalogue
+    from autosimnet_desktop.core.encoder import Encoder
+
+    folder = tmp_path / "shop"
+    for i in range(40):  # photo and thumbnail names interleave: chunks alternate big, small, big...
+        write_photo(folder / f"{i:02d}-photo.jpg", 100 + i, size=(600, 800))
+        write_photo(folder / f"{i:02d}-thumb.jpg", i, size=(60, 80))
+    batches: list[int] = []
+    chunks: list[int] = []
+    real_index_batch, real_decode_chunk = indexer.Indexer._index_batch, indexer.decode_chunk
+
+    def index_batch(self, batch, *args):
+        batches.append(len(batch))
+        return real_index_batch(self, batch, *args)
+
+    def decode_chunk(folder_, relpaths, *args):
+        chunks.append(len(relpaths))
+        return real_decode_chunk(folder_, relpaths, *args)
+
+    monkeypatch.setattr(indexer.Indexer, "_index_batch", index_batch)
+    monkeypatch.setattr(indexer, "decode_chunk", decode_chunk)
+    encoder = Encoder(PAPER_MODEL)
+    settings = indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=16, small_batch_size=32)
+    catalogue = Catalogue(folder, encoder, tmp_path / "data", settings=settings)
+    try:
+        assert catalogue.index().new == 80
+        # Each batch is a big chunk and a small one: it holds bigger photos, so it closes at 16, not 32.
+        assert batches == [16] * 5 and chunks == [8] * 10
+        batches.clear()
+        chunks.clear()
+        capped = indexer.IndexSettings(workers=2, max_chunk_bytes=3 * indexer.input_bytes(encoder.preprocess))
+        catalogue.close()
+        catalogue = Catalogue(folder, encoder, tmp_path / "capped", settings=capped)
+        assert catalogue.index().new == 80
+        assert max(chunks) == 3 and sum(chunks) == 80  # 3 images' worth of memory per chunk
+    finally:
+        catalogue.close()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are only lowered on Linux")
 def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
     from autosimnet_desktop.core import indexer, vector_index

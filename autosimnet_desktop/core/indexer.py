@@ -444,9 +444,9 @@ class Indexer:
         chunk_size, small_chunk_size = settings.chunk_sizes(spec)
         chunks = plan_chunks([found.files[relpath].size for relpath, _ in todo], chunk_size, small_chunk_size)
         in_flight: deque[InFlight] = deque()
-        # Enough queued work that no decoding thread waits while the main thread collects a batch, but at most
-        # ~64 MB of decoded batches waiting for the encoder (6 MB for a chunk of 128 with the shipped 64x64
-        # models, so 8 chunks on 2 cores).
+        # Enough queued work that no decoding thread waits while the main thread collects a batch: up to ~64 MB
+        # of decoded batches (6 MB for a chunk of 128 with the shipped 64x64 models, so 8 chunks on 2 cores),
+        # but always one chunk per decoding thread and one more (16 workers: 17 chunks, up to 102 MB).
         batch_bytes = max(chunk_size, small_chunk_size) * input_bytes(spec)
         ahead = max(self.workers + 1, min(self.workers * 4, (64 << 20) // batch_bytes))
 
@@ -517,10 +517,13 @@ class Indexer:
         since_checkpoint = 0
         save_cost = 0.0
         batch: list[Decoded] = []
+        all_small = True  # a batch that holds any bigger photo closes at batch_size (see _batch_limit)
         for small, chunk in self._decoded(todo, found, pool, cancel):
             batch.extend(chunk)
-            if len(batch) < self._batch_limit(small) and done + len(batch) < total:
+            all_small = all_small and small
+            if len(batch) < self._batch_limit(all_small) and done + len(batch) < total:
                 continue
+            all_small = True
             self._record(batch, rows, report)
             done += len(batch)
             since_checkpoint += len(batch)
