@@ -9,6 +9,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -421,6 +422,38 @@ def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkey
     assert niceness == {"decode": {normal}, "encode": {lowered}, "record": {lowered}}
     caller = threading.get_native_id()  # the caller's thread is untouched
     assert (os.getpriority(os.PRIO_PROCESS, caller), os.sched_getscheduler(caller)) == normal
+
+
+def test_encoding_threads_default_to_two_and_the_indexer_uses_them(tmp_path: Path, monkeypatch) -> None:
+    from autosimnet_desktop.core import indexer
+    from autosimnet_desktop.core.catalogue import Catalogue
+    from autosimnet_desktop.core.encoder import Encoder
+
+    rule = indexer.IndexSettings()
+    assert [rule.encoding_threads(cores) for cores in (1, 2, 4, 8, 12, 16)] == [1, 2, 2, 2, 3, 4]
+    assert indexer.IndexSettings(encoders=3).encoding_threads(2) == 3
+    folder = tmp_path / "shop"
+    for i in range(24):
+        write_photo(folder / f"thumb{i:02d}.jpg", i)
+    threads: list[int] = []
+    real = indexer.Indexer._encode_chunk
+
+    def slow_encode(self, decoding):
+        threads.append(threading.get_native_id())
+        time.sleep(0.05)  # chunks overlap, so an idle encoding thread would take the next one
+        return real(self, decoding)
+
+    monkeypatch.setattr(indexer.Indexer, "_encode_chunk", slow_encode)
+    encoder = Encoder(PAPER_MODEL)
+    for encoders, expected in ((None, 2), (1, 1)):
+        threads.clear()
+        settings = indexer.IndexSettings(workers=2, encoders=encoders, small_chunk_size=4, small_batch_size=8)
+        catalogue = Catalogue(folder, encoder, tmp_path / f"data-{encoders}", settings=settings)
+        try:
+            assert catalogue.index().new == 24
+        finally:
+            catalogue.close()
+        assert len(threads) == 6 and len(set(threads)) == expected
 
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])

@@ -217,7 +217,7 @@ def encoder_only(encoder: Encoder, sample: np.ndarray, workers: int, seconds: fl
                  batch: int = IndexSettings.chunk_size) -> float:
     """Images/s of the encoder alone on preprocessed batches in `workers` threads: the machine's encoding capacity.
 
-    (The indexer needs less: one encoding thread per four decoding threads keeps up with them.)"""
+    (The indexer runs two encoding threads beside its decoding threads: IndexSettings.encoding_threads.)"""
     data = np.stack([sample[i % len(sample)] for i in range(batch)])
     encoder.encode(data)  # warm-up
     started = time.perf_counter()
