@@ -453,9 +453,9 @@ class Indexer:
                  cancel: CancelToken) -> Iterator[tuple[bool, list[Decoded]]]:
         """Decode and encode `todo` chunk by chunk, in order, with a bounded number of chunks in flight.
 
-        Small files are decoded on the small-file lane (see SMALL_FILE_BYTES), big ones in the pool; an
-        encoding thread embeds each decoded chunk with a single-threaded session (onnxruntime releases the
-        GIL). The recording thread writes the batches (see _record). Measured on 2 cores with 60x80 photos:
+        Small files are decoded on the small-file lane (see SMALL_FILE_BYTES), big ones in the pool; the
+        encoding threads (IndexSettings.encoding_threads) embed each decoded chunk with a single-threaded
+        session (onnxruntime releases the GIL). The recording thread writes the batches (see _record). Measured on 2 cores with 60x80 photos:
         a decoding thread that only decodes and an encoding thread that only encodes index ~8% more photos
         a second than two workers that each decoded (taking turns) and then encoded their own chunk."""
         settings = self.settings
