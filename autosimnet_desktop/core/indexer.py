@@ -71,7 +71,8 @@ class IndexSettings:
         On a CPU with int8 dot-product instructions (AVX-512 VNNI) one encoding thread embeds ~9,000 thumbnails a
         second and keeps up with any decoding; on one without them (measured on an AMD EPYC Zen 1 at 2 GHz) it
         embeds 650, a third of what the small-file lane decodes, and with a single encoding thread indexing used
-        little more than one core. A second one takes the time the lane leaves while it waits for a free slot."""
+        1.4 of 2 cores. A second one takes the time the lane leaves while it waits for a free slot: there, 60x80
+        photos indexed 42% faster and 1200x1600 ones 8% (docs/performance.md, change 16)."""
         if self.encoders:
             return self.encoders
         return max(min(workers, 2), workers // 4)
@@ -455,9 +456,10 @@ class Indexer:
 
         Small files are decoded on the small-file lane (see SMALL_FILE_BYTES), big ones in the pool; the
         encoding threads (IndexSettings.encoding_threads) embed each decoded chunk with a single-threaded
-        session (onnxruntime releases the GIL). The recording thread writes the batches (see _record). Measured on 2 cores with 60x80 photos:
-        a decoding thread that only decodes and an encoding thread that only encodes index ~8% more photos
-        a second than two workers that each decoded (taking turns) and then encoded their own chunk."""
+        session (onnxruntime releases the GIL). The recording thread writes the batches (see _record).
+        Measured on 2 cores with 60x80 photos: a decoding thread that only decodes and an encoding thread
+        that only encodes index ~8% more photos a second than two workers that each decoded (taking turns)
+        and then encoded their own chunk."""
         settings = self.settings
         spec, limit = self.encoder.preprocess, settings.max_file_bytes
         chunk_size, small_chunk_size = settings.chunk_sizes(spec)
