@@ -511,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--colour-pool", type=int, default=4, help="histogram at 64/N pixels a side (default %(default)s)")
     p.add_argument("--colour-attention", action=argparse.BooleanOptionalAction, default=True,
                    help="weight colour pixels by a product map learned from the grayscale CNN (default on)")
+    p.add_argument("--widths", default=",".join(map(str, ProductConfig.widths)),
+                   help="channels of each stride-2 stage of the shape CNN (default %(default)s)")
     p.add_argument("--extra-convs", default=",".join(map(str, ProductConfig.extra_convs)))
     p.add_argument("--shape-dim", type=int, default=ProductConfig.shape_dim)
     p.add_argument("--seed", type=int, default=0)
@@ -526,7 +528,10 @@ def main(argv: list[str] | None = None) -> int:
     model = ProductConfig(shape_input=a.shape_input, pooling=a.pooling, colour=colour, colour_bins=a.colour_bins,
                           colour_pool=a.colour_pool, colour_attention=a.colour_attention, shape_dim=a.shape_dim,
                           colour_dim=a.colour_bins if colour == "fixed" else ProductConfig.colour_dim,
+                          widths=tuple(int(v) for v in a.widths.split(",")),
                           extra_convs=tuple(int(v) for v in a.extra_convs.split(",")))
+    if len(model.widths) != len(model.extra_convs):
+        p.error(f"--widths has {len(model.widths)} stages and --extra-convs {len(model.extra_convs)}: give one each")
     if model.embedding_dim > 256:
         p.error(f"embedding would have {model.embedding_dim} values; at most 256")
     cfg = ProductTrainConfig(model=model, fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist,

@@ -258,3 +258,12 @@ def test_evaluate_and_speed_take_the_product_model(product_run: Path, tiny_data,
     assert results["methods"][1]["metric"] == "cosine"
     speed = measure([out, out], batch=4, rounds=1)
     assert speed[0]["ratio_to_first"] == 1.0 and speed[1]["images_per_second"] > 0
+
+
+def test_widths_option_needs_one_extra_conv_count_per_stage(capsys) -> None:
+    from export.train_product import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--widths", "16,32,64", "--extra-convs", "0,0,1,0", "--epochs", "0"])
+    assert exit_info.value.code == 2
+    assert "--widths has 3 stages and --extra-convs 4" in capsys.readouterr().err
