@@ -77,3 +77,35 @@ def test_thumbnails_arrive_as_data_changes_with_size_in_the_tooltip(tmp_path: Pa
     assert model.data(model.index(1), CARD_ROLE).state == "failed"
     assert "Can't show this file" in model.data(model.index(1), Qt.ItemDataRole.ToolTipRole)
     runner.wait(5000)
+
+
+def test_cards_are_drawn_once_then_blitted_and_drawn_again_when_they_change(tmp_path: Path, qtbot,
+                                                                           monkeypatch) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from autosimnet_desktop.gui import results_view
+    from autosimnet_desktop.gui.results_view import PAD, THUMB, ResultsView
+
+    badges: list[float] = []
+    real_badge = results_view.paint_badge
+    monkeypatch.setattr(results_view, "paint_badge", lambda painter, x, y, similarity, font, palette: (
+        badges.append(similarity), real_badge(painter, x, y, similarity, font, palette)))
+    model = ResultsModel()
+    model.set_results(tmp_path, HITS)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 500)
+    first = view.viewport().grab().toImage()
+    assert sorted(badges) == [0.2, 0.6, 0.95] and view.itemDelegate().cached_cards == 3
+    again = view.viewport().grab().toImage()
+    assert len(badges) == 3 and again == first  # the second paint only blits what was drawn
+    rect = view.visualRect(model.index(0))
+    x, y = rect.x() + (rect.width() - THUMB) // 2, rect.y() + PAD
+    # inside the similarity pill of the best card: drawn in the palette's highlight colour
+    assert QColor(first.pixel(x + 10, y + 10)) == view.palette().color(QPalette.ColorRole.Highlight)
+    model.set_results(tmp_path, [SearchHit("a/one.png", 0.3, 0.5)])
+    view.viewport().grab()
+    assert badges[3:] == [0.5]  # a changed card is drawn anew
+    view.itemDelegate().clear_cache()
+    assert view.itemDelegate().cached_cards == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, \
@@ -13,6 +15,7 @@ from .thumbnails import TILE, make_tile
 
 THUMB = TILE  # logical pixels of the square thumbnail tile
 PAD = 8
+CARD_CACHE = 100  # drawn cards kept: a few screens of results (~130 KB each, 4x on a HiDPI screen)
 
 
 def card_size(metrics: QFontMetrics) -> QSize:
@@ -49,13 +52,17 @@ def placeholder_tile(text: str, font: QFont, ratio: float) -> QPixmap:
 class ResultDelegate(QStyledItemDelegate):
     """Paints one result card: the thumbnail tile, its similarity badge and the file name.
 
-    The tile is drawn on a pool thread (ThumbnailLoader), so a repaint is a handful of Qt calls per card
-    and stays smooth while indexing threads compete for the Python interpreter.
+    The tile is drawn on a pool thread (ThumbnailLoader), and the whole card (tile, badge, name, folder) is
+    drawn once into a pixmap that later repaints only blit: one Qt call per card, plus the highlight. Each
+    Qt call lets go of the Python interpreter, and while indexing threads compete for it every call can
+    cost the GUI thread a wait: drawn call by call (~20 a card), painting 20 cards took up to 66 ms on a
+    slow 2-core host (docs/performance.md, host of 2026-12-03) and made the window's longest stalls.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._placeholders: dict[tuple[str, float], QPixmap] = {}
+        self._cards: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()  # least recently drawn first
         self.cell_width = 0  # set by the view so the columns fill its width; 0: just the card
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
@@ -64,8 +71,14 @@ class ResultDelegate(QStyledItemDelegate):
         return QSize(max(card.width(), self.cell_width), card.height())
 
     def clear_cache(self) -> None:
-        """Forget drawn placeholder tiles (palette or screen changed)."""
+        """Forget drawn placeholder tiles and cards (palette or screen changed)."""
         self._placeholders.clear()
+        self._cards.clear()
+
+    @property
+    def cached_cards(self) -> int:
+        """How many drawn cards are kept."""
+        return len(self._cards)
 
     def _placeholder(self, state: str, font: QFont, ratio: float) -> QPixmap:
         key = (state, ratio)
@@ -76,40 +89,65 @@ class ResultDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
-        """Draw the card for `index` inside option.rect: a few Qt calls, the tile itself was drawn off-thread."""
+        """Draw the card for `index` inside option.rect: its highlight, if any, and the card drawn before."""
         card = index.data(CARD_ROLE)
         if not isinstance(card, Card):
             return
-        palette = option.palette
         rect = option.rect
+        state = option.state
+        if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver):
+            self._highlight(painter, rect, bool(state & QStyle.StateFlag.State_Selected), option.palette)
+        x, y = rect.x() + (rect.width() - THUMB) // 2, rect.y() + PAD  # centred in a widened cell
+        painter.drawPixmap(x, y, self._card(card, option, painter.device().devicePixelRatioF()))
+
+    @staticmethod
+    def _highlight(painter: QPainter, rect: QRect, selected: bool, palette: QPalette) -> None:
+        """The rounded backdrop of a selected or hovered card."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if selected or option.state & QStyle.StateFlag.State_MouseOver:
-            if selected:
-                fill = QColor(palette.color(QPalette.ColorRole.Highlight))
-                fill.setAlpha(60)
-                painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-                painter.setBrush(fill)
-            else:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
-            inset = (rect.width() - THUMB) // 2 - PAD + 2
-            painter.drawRoundedRect(QRectF(rect).adjusted(inset, 2, -inset, -2), 8, 8)
-        tile = card.pixmap or self._placeholder(card.state, option.font, painter.device().devicePixelRatioF())
-        x, y = rect.x() + (rect.width() - THUMB) // 2, rect.y() + PAD  # centred in a widened cell
-        painter.drawPixmap(x, y, tile)
-        paint_badge(painter, x, y, card.similarity, option.font, palette)
-        painter.setFont(option.font)
+        if selected:
+            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(60)
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(fill)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+        inset = (rect.width() - THUMB) // 2 - PAD + 2
+        painter.drawRoundedRect(QRectF(rect).adjusted(inset, 2, -inset, -2), 8, 8)
+        painter.restore()
+
+    def _card(self, card: Card, option: QStyleOptionViewItem, ratio: float) -> QPixmap:
+        """The card drawn into a pixmap (tile, badge, name, folder), from the cache when it was drawn before."""
+        palette, font, metrics = option.palette, option.font, option.fontMetrics
+        key = (card.path, card.name, card.folder, percent(card.similarity), card.state,
+               card.pixmap.cacheKey() if card.pixmap is not None else 0, font.key(), palette.cacheKey(), ratio)
+        drawn = self._cards.get(key)
+        if drawn is not None:
+            self._cards.move_to_end(key)
+            return drawn
+        line = metrics.height()
+        height = THUMB + 4 + 2 * line
+        drawn = QPixmap(round(THUMB * ratio), round(height * ratio))
+        drawn.setDevicePixelRatio(ratio)
+        drawn.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(drawn)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.drawPixmap(0, 0, card.pixmap or self._placeholder(card.state, font, ratio))
+        paint_badge(painter, 0, 0, card.similarity, font, palette)
+        painter.setFont(font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        line = option.fontMetrics.height()
-        painter.drawText(QRect(x, y + THUMB + 4, THUMB, line), Qt.AlignmentFlag.AlignCenter,
-                         option.fontMetrics.elidedText(card.name, Qt.TextElideMode.ElideMiddle, THUMB))
+        painter.drawText(QRect(0, THUMB + 4, THUMB, line), Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(card.name, Qt.TextElideMode.ElideMiddle, THUMB))
         if card.folder:  # shops often sort photos into folders by category: say which one
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(QRect(x, y + THUMB + 4 + line, THUMB, line), Qt.AlignmentFlag.AlignCenter,
-                             option.fontMetrics.elidedText(card.folder, Qt.TextElideMode.ElideLeft, THUMB))
-        painter.restore()
+            painter.drawText(QRect(0, THUMB + 4 + line, THUMB, line), Qt.AlignmentFlag.AlignCenter,
+                             metrics.elidedText(card.folder, Qt.TextElideMode.ElideLeft, THUMB))
+        painter.end()
+        self._cards[key] = drawn
+        if len(self._cards) > CARD_CACHE:
+            self._cards.popitem(last=False)
+        return drawn
 
 
 class ResultsView(QListView):
