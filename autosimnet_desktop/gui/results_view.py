@@ -120,7 +120,7 @@ class ResultDelegate(QStyledItemDelegate):
     def _card(self, card: Card, option: QStyleOptionViewItem, ratio: float) -> QPixmap:
         """The card drawn into a pixmap (tile, badge, name, folder), from the cache when it was drawn before."""
         palette, font, metrics = option.palette, option.font, option.fontMetrics
-        key = (card.path, card.name, card.folder, percent(card.similarity), card.state,
+        key = (card.path, percent(card.similarity), card.state,  # the name and folder come from the path
                card.pixmap.cacheKey() if card.pixmap is not None else 0, font.key(), palette.cacheKey(), ratio)
         drawn = self._cards.get(key)
         if drawn is not None:
