@@ -7,11 +7,15 @@ import json
 import pytest
 
 from autosimnet_desktop.cli import main
+from autosimnet_desktop.core.bench import VECTOR_FLAGS, format_results
 
 
 def test_bench_quick_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--quick", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
+    machine = results["machine"]
+    assert machine["cpu"] and set(machine["vector_flags"]) <= set(VECTOR_FLAGS)
+    assert machine["cpu"] in format_results(results).splitlines()[0]  # the report says which processor it ran on
     for name in ("small", "big"):
         assert {"decode_only_images_per_second", "images_per_second", "pipeline_vs_decode",
                 "disk_bytes_per_item"} <= set(results[name])
@@ -23,3 +27,4 @@ def test_bench_quick_reports_every_figure(capsys: pytest.CaptureFixture[str]) ->
         assert figures["recall_at_10"] > 0.9
     assert set(results["targets"]) == {"pipeline_vs_decode", "big_images_per_second", "small_images_per_second",
                                        "query_p95_ms_100k", "recall_at_10", "index_10k_small_seconds"}
+

@@ -43,6 +43,34 @@ TARGETS = {
 }
 
 
+# Instructions that set the encoder's speed: without an int8 dot product (VNNI), the default model's int8
+# convolutions ran 14x slower on a Zen 1 host than on the host its figures were first measured on.
+VECTOR_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "asimddp")
+
+
+def cpu_description() -> dict[str, Any]:
+    """The processor's name and which of VECTOR_FLAGS it has (from /proc/cpuinfo on Linux)."""
+    name, family, model, flags = platform.processor() or platform.machine(), "", "", set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:  # the first processor's block is enough
+                key, _, value = (part.strip() for part in line.partition(":"))
+                if key == "model name":
+                    name = value
+                elif key == "cpu family":
+                    family = value
+                elif key == "model":
+                    model = value
+                elif key in ("flags", "Features"):
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    if family:
+        name += f", family {family} model {model}"
+    return {"cpu": name, "vector_flags": [flag for flag in VECTOR_FLAGS if flag in flags]}
+
+
 def rss_bytes() -> int:
     """Resident memory of this process now (Linux), else the peak so far."""
     try:
@@ -322,7 +350,8 @@ def run(model: str | None = None, quick: bool = False, log: Log = print) -> dict
     workers = os.cpu_count() or 1
     encoder = load_encoder(model)
     results: dict[str, Any] = {
-        "machine": {"cpus": workers, "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": workers, "python": platform.python_version(), "platform": platform.platform(),
+                    **cpu_description()},
         "model": {"label": encoder.info.label, "dim": encoder.dim, "sha256": encoder.info.sha256[:12]},
         "quick": quick,
     }
@@ -365,7 +394,10 @@ def verdicts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def format_results(r: dict[str, Any]) -> str:
     """The figures as a plain-text report."""
-    lines = [f"autosimnet bench{' (quick)' if r['quick'] else ''}: {r['machine']['cpus']} CPUs, "
+    machine = r["machine"]
+    vector = ", ".join(machine.get("vector_flags", [])) or "none listed"
+    cpu = f" ({machine['cpu']}; vector: {vector})" if "cpu" in machine else ""  # older JSON has no cpu
+    lines = [f"autosimnet bench{' (quick)' if r['quick'] else ''}: {machine['cpus']} CPUs{cpu}, "
              f"model {r['model']['label']} ({r['model']['dim']}-d)", ""]
     for name, label in (("small", "60x80 JPEG"), ("big", f"1200x1600 JPEG (~{r['big_jpeg_kb']:.0f} KB)")):
         s = r[name]
