@@ -56,7 +56,7 @@ class ResultDelegate(QStyledItemDelegate):
     drawn once into a pixmap that later repaints only blit: one Qt call per card, plus the highlight. Each
     Qt call lets go of the Python interpreter, and while indexing threads compete for it every call can
     cost the GUI thread a wait: drawn call by call (~20 a card), painting 20 cards took up to 66 ms on a
-    slow 2-core host (docs/performance.md, host of 2026-12-03) and made the window's longest stalls.
+    slow 2-core host (README, "The GUI stays responsive") and made the window's longest stalls.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
