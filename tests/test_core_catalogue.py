@@ -597,7 +597,7 @@ def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_p
         product.index()
         assert product.model_change() is None
     with Catalogue.open(folder, model="autosimnet-paper") as paper:
-        assert paper.model_change() == ("autosimnet-product 1.1", 6)
+        assert paper.model_change() == ("autosimnet-product 1.2", 6)
         assert paper.count() == 0 and "autosimnet-product" in paper.info().note
         report = paper.index()
         assert report.rebuilt and report.changed == 6 and paper.count() == 6

@@ -77,7 +77,7 @@ def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choic
     window.actions_.model_menu.aboutToShow.emit()
     entries = lambda: [a.text() for a in window.actions_.model_group.actions()]  # noqa: E731
     qtbot.waitUntil(lambda: len(entries()) == 2, timeout=10_000)
-    assert entries()[0].startswith("autosimnet-product 1.1") and entries()[0].endswith("(default)")
+    assert entries()[0].startswith("autosimnet-product 1.2") and entries()[0].endswith("(default)")
     assert entries()[1].startswith("autosimnet-paper-dae 1.1")
     assert [a.isChecked() for a in window.actions_.model_group.actions()] == [True, False]
 
@@ -111,7 +111,7 @@ def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searche
     qtbot.waitUntil(lambda: "re-indexing" in window.messages.text, timeout=20_000)
     assert window.messages.text.startswith(
         "Model changed to autosimnet-paper-dae 1.1: re-indexing all 60 photos (they were indexed with "
-        "autosimnet-product 1.1)")
+        "autosimnet-product 1.2)")
     qtbot.waitUntil(lambda: window.messages.text.startswith("Re-indexed 60 photos with autosimnet-paper-dae 1.1"),
                     timeout=60_000)
     assert window.page.panel.colour_weight is None  # the paper's model has no colour part
