@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAPER_MODEL = ROOT / "resources" / "models" / "autosimnet-paper.onnx"
+PRODUCT_MODEL = ROOT / "resources" / "models" / "autosimnet-product.onnx"
 
 
 @pytest.fixture(autouse=True)
