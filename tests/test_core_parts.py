@@ -54,15 +54,28 @@ def test_scan_lists_relative_posix_paths_and_skips_hidden_entries(tmp_path: Path
     assert list(found.files) == ["a/b/c.jpg"] and found.errors == {}
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every folder; needs a normal user")
-def test_scan_reports_an_unreadable_folder(tmp_path: Path) -> None:
+def test_scan_reports_an_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autosimnet_desktop.core import scanner
+
     locked = tmp_path / "locked"
     write_photo(locked / "x.jpg", 1)
+    write_photo(tmp_path / "open" / "y.jpg", 2)
+    if os.name != "posix" or os.geteuid() == 0:  # root (CI) reads a chmod 000 folder anyway: refuse it as the OS would
+        real_scandir = os.scandir
+
+        def scandir_as_a_normal_user(path):
+            if Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(scanner.os, "scandir", scandir_as_a_normal_user)
     locked.chmod(0)
     try:
-        assert "permission" in scan(tmp_path).errors["locked/"]
+        found = scan(tmp_path)
     finally:
         locked.chmod(0o755)
+    assert "permission" in found.errors["locked/"].lower()
+    assert list(found.files) == ["open/y.jpg"]  # the rest of the catalogue is still scanned
 
 
 def test_store_transactions_are_visible_to_other_threads_before_commit(tmp_path: Path) -> None:
