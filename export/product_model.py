@@ -138,8 +138,10 @@ class ColourHistogram(nn.Module):
             mask = mask * attention
         weights = torch.flatten(mask, 2)              # N x 1 x P
         c = self.prototypes                            # K x 3
-        d2 = (pixels * pixels).sum(2, keepdim=True) - 2.0 * pixels @ c.t() + (c * c).sum(1)
-        member = torch.softmax(-d2 / (2.0 * torch.exp(self.log_sigma) ** 2), dim=2)
+        # softmax_j(-|x - c_j|^2 / 2s^2) = softmax_j((x . c_j - |c_j|^2 / 2) / s^2): the |x|^2 term is the same for
+        # every j, and a softmax ignores what its inputs share. One matrix product and one addition in the graph.
+        inv_var = torch.exp(-2.0 * self.log_sigma)
+        member = torch.softmax(pixels @ (c * inv_var).t() - (c * c).sum(1) * (0.5 * inv_var), dim=2)
         hist = (weights @ member).squeeze(1) / (weights.sum(2) + 1e-6)
         return torch.sqrt(hist + 1e-6)  # Hellinger: Euclidean distance of sqrt-histograms
 

@@ -119,6 +119,22 @@ def test_colour_histogram_ignores_the_white_background() -> None:
     assert torch.isfinite(white_on_white).all() and white_on_white.sum() > 0
 
 
+def test_colour_membership_is_the_documented_formula() -> None:
+    # The graph computes the membership with fewer operators (a softmax ignores the |x|^2 its inputs share);
+    # the values must be those of the formula.
+    torch.manual_seed(0)
+    hist = ColourHistogram(ProductConfig(colour="learned", colour_bins=16, colour_pool=4)).eval()
+    rgb = torch.rand(3, 3, 64, 64)
+    pixels = torch.flatten(torch.nn.functional.avg_pool2d(rgb, 4), 2).transpose(1, 2)
+    c, s2 = hist.prototypes, torch.exp(hist.log_sigma) ** 2
+    member = torch.softmax(-((pixels[:, :, None, :] - c[None, None]) ** 2).sum(3) / (2 * s2), dim=2)
+    mask = torch.flatten(torch.sigmoid(hist.cfg.mask_sharpness * ((1 - torch.nn.functional.avg_pool2d(rgb, 4)
+                                                                  .amin(1, keepdim=True)) - hist.cfg.mask_threshold))
+                         + hist.cfg.background_weight, 2)
+    expected = torch.sqrt((mask @ member).squeeze(1) / (mask.sum(2) + 1e-6) + 1e-6)
+    assert torch.allclose(hist(rgb), expected, atol=1e-5)
+
+
 def test_encoder_output_layout_is_the_fusion_contract() -> None:
     cfg = ProductConfig(shape_dim=16, colour_bins=8, colour_dim=8, colour_weight=0.3, widths=(8, 8, 8, 8))
     enc = ProductEncoder(cfg).eval()
