@@ -3,9 +3,9 @@
 Static quantisation in QDQ form (onnxruntime.quantization): weights int8 per output channel, activations
 uint8 with ranges calibrated on training images (never the held-out part), each convolution's ReLU folded
 into its output's range (QUANTIZED_OPS), everything else (the colour histogram, the pooling, the projection
-heads) left in float. On a laptop CPU the
-encoder then costs about half the CPU per image. `reduce_range` (7-bit weights) keeps the results the
-same on CPUs without VNNI, whose u8 x s8 instruction can otherwise saturate.
+heads) left in float. On a laptop CPU the encoder then costs about half the CPU per image. `reduce_range`
+(7-bit weights) keeps the results the same on CPUs without VNNI, whose u8 x s8 instruction can otherwise
+saturate.
 
 The float model's metadata contract is copied unchanged, plus `quantization` (what was done, with the
 float model's SHA-256) and a new `model_version`. The command prints how closely the int8 embeddings follow
@@ -31,8 +31,8 @@ from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
 # output quantisation (uint8 from zero is a ReLU), so a convolution's output is quantised once, straight onto
 # the range the next convolution reads. Without it (version 1.1), each convolution's output was quantised to
 # its own range, dequantised, and quantised again to the ReLU's: two roundings and two extra passes over the
-# activations. Measured on the default model: 1.09x the encoder's images/s, and embeddings closer to the float model's
-# (cosine 0.9998 against 0.9967 on held-out photos; docs/evaluation.md).
+# activations. Measured on the default model: 1.09x the encoder's images/s, and embeddings closer to the float
+# model's (cosine 0.9998 against 0.9967 on held-out photos; resources/models/README.md).
 QUANTIZED_OPS = ["Conv", "Relu"]
 
 
@@ -70,13 +70,14 @@ def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | No
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(source), str(prepared))
         quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=QUANTIZED_OPS,
-                        per_channel=True, reduce_range=True)
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        op_types_to_quantize=QUANTIZED_OPS, per_channel=True, reduce_range=True)
     float_model, model = onnx.load(str(source)), onnx.load(str(out))
     meta = {p.key: p.value for p in float_model.metadata_props}
     meta["model_version"] = version or f"{meta.get('model_version', '1.0')}-int8"
-    meta["quantization"] = (f"int8 QDQ convolutions, ReLUs folded in (per-channel 7-bit weights, uint8 activations), calibrated on "
-                            f"{len(calibration)} training images; float model sha256 {file_sha256(source)}")
+    meta["quantization"] = (f"int8 QDQ convolutions, ReLUs folded in (per-channel 7-bit weights, uint8 "
+                            f"activations), calibrated on {len(calibration)} training images; float model sha256 "
+                            f"{file_sha256(source)}")
     del model.metadata_props[:]
     for key, value in meta.items():
         entry = model.metadata_props.add()

@@ -30,7 +30,7 @@ from .vector_index import VectorIndex
 Log = Callable[[str], None]
 
 # Five rounds of decode-only against the pipeline: on a shared 2-core host single rounds of the same code scatter
-# from 80% to 95% (2026-12-04), so the median of three moved by several points from one run to the next.
+# from 71% to 106% (2026-12-04), so the median of three moved by several points from one run to the next.
 FULL = {"small": 10_000, "big": 1_000, "index_sizes": (10_000, 100_000), "queries": 200, "rounds": 5}
 QUICK = {"small": 200, "big": 6, "index_sizes": (500, 1_000), "queries": 20, "rounds": 1}
 SMALL_SIZE = (60, 80)
