@@ -46,14 +46,10 @@ def space_to_depth_strided_convs(model: onnx.ModelProto) -> int:
         shape = _spatial_shape(model, node.input[0])
         if shape is None or shape[0] % 2 or shape[1] % 2:
             continue
-        phased = np.zeros((kernel.shape[0], 4, 2, 2), kernel.dtype)
-        for dy in (0, 1):
-            for dx in (0, 1):
-                for a in (0, 1):
-                    for b in (0, 1):
-                        ky, kx = 2 * a + dy - 1, 2 * b + dx - 1
-                        if ky >= 0 and kx >= 0:
-                            phased[:, 2 * dy + dx, a, b] = kernel[:, 0, ky, kx]
+        # A zero row and column in front make the 3x3 kernel 4x4, indexed by 2a + dy and 2b + dx; split those
+        # indices into (a, dy) and (b, dx) and order them phase first, as SpaceToDepth does (channel 2dy + dx).
+        padded = np.pad(kernel[:, 0], ((0, 0), (1, 0), (1, 0)))
+        phased = padded.reshape(-1, 2, 2, 2, 2).transpose(0, 2, 4, 1, 3).reshape(-1, 4, 2, 2)
         old_weight = node.input[1]
         new_weight = f"{old_weight}_space_to_depth"
         model.graph.initializer.append(numpy_helper.from_array(phased, new_weight))

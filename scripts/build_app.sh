@@ -119,17 +119,17 @@ check_portable "$HNSW_SO"
 # the debug sections of files that carry them (this Python's libpython and extension modules, built
 # with -g) are removed here, and never in the *.libs folders that wheels vendor: ~30 MB less.
 step "removing debug sections"
-find "$APP" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0 |
-  while IFS= read -r -d '' lib; do
-    # (Not `grep -q`: it stops reading at the first match, so readelf can die of SIGPIPE, and with pipefail the
-    # test then fails. One CI build, 2026-12-04, kept libpython's 16 MB of debug info, cause not pinned down;
-    # the check below now stops a build that keeps any.)
-    if readelf -S "$lib" 2>/dev/null | grep '\.debug_info' >/dev/null; then strip --strip-debug "$lib"; fi
-  done
-left=$(find "$APP" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0 |
-  while IFS= read -r -d '' lib; do
-    if readelf -S "$lib" 2>/dev/null | grep '\.debug_info' >/dev/null; then echo "$lib"; fi
-  done)
+# Libraries outside the wheels' *.libs folders that still carry debug info. (Not `grep -q`: it stops reading at
+# the first match, so readelf can die of SIGPIPE, and with pipefail the test then fails. One CI build,
+# 2026-12-04, kept libpython's 16 MB of debug info, cause not pinned down; a build that keeps any now stops.)
+with_debug_info() {
+  find "$APP" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0 |
+    while IFS= read -r -d '' lib; do
+      if readelf -S "$lib" 2>/dev/null | grep '\.debug_info' >/dev/null; then echo "$lib"; fi
+    done
+}
+with_debug_info | while IFS= read -r lib; do strip --strip-debug "$lib"; done
+left=$(with_debug_info)
 [ -z "$left" ] || { echo "debug info still in: $left" >&2; exit 1; }
 
 # -- 5. pack, then test what users download -----------------------------------------------------------
