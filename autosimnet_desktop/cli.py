@@ -19,9 +19,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn, TextIO
 
-from . import __version__
-from .core import exporting
-from .core.records import CancelToken, CoreError, FolderError, Progress
+from autosimnet_desktop import __version__
+from autosimnet_desktop.core.exports import formats as exporting
+from autosimnet_desktop.core.records import CancelToken, CoreError, FolderError, Progress
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -166,7 +166,7 @@ def _clock(seconds: float) -> str:
 
 def _open(args: argparse.Namespace, folder: Path) -> Any:
     """Open the catalogue of `folder` with the command's --model and --data-dir."""
-    from .core.catalogue import Catalogue
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
 
     return Catalogue.open(folder, model=args.model, data_dir=args.data_dir)
 
@@ -194,7 +194,7 @@ def _colour_weight(args: argparse.Namespace, catalogue: Any) -> float | None:
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet index FOLDER."""
-    from .core.catalogue import Catalogue, check_folder, load_encoder
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue, check_folder, load_encoder
 
     folder = check_folder(args.folder)
     catalogue = Catalogue(folder, load_encoder(args.model), args.data_dir, workers=args.workers)
@@ -236,7 +236,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet query IMAGE --folder FOLDER."""
-    from .core.imaging import ImageError
+    from autosimnet_desktop.core.images.decode import ImageError
 
     image: Path = args.image
     if not image.exists():
@@ -310,7 +310,7 @@ def cmd_info(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet bench."""
-    from .core import bench
+    from autosimnet_desktop.bench import runner as bench
 
     progress = (lambda line: sys.stderr.write(line + "\n")) if not args.json else (lambda _line: None)
     results = bench.run(model=args.model, quick=args.quick, log=progress)

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .locations import resource_path
+from autosimnet_desktop.locations import resource_path
 
 APP_ID = "autosimnet-desktop"  # = QGuiApplication.desktopFileName(): Wayland/GNOME match windows by it
 DESKTOP_FILE = f"{APP_ID}.desktop"

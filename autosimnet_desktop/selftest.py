@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
-from .locations import resolve_model, sample_catalogue
+from autosimnet_desktop import __version__
+from autosimnet_desktop.locations import resolve_model, sample_catalogue
 
 TOP_K = 10
 MIN_SELF_SIMILARITY = 0.99  # an image compared with itself: distance ~0, so similarity ~1
@@ -31,8 +31,8 @@ def _expect(condition: bool, message: str) -> None:
 
 def check(folder: Path | None = None, model: str | None = None, k: int = TOP_K) -> str:
     """Run the checks; returns the summary line or raises SelfTestError (or the core's own errors)."""
-    from .core.catalogue import Catalogue  # here, not at module level: `--version` must stay instant
-    from .core.imaging import SUPPORTED_EXTENSIONS
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue  # here, not at module level: `--version` must stay instant
+    from autosimnet_desktop.core.images.decode import SUPPORTED_EXTENSIONS
 
     start = time.perf_counter()
     folder = folder or sample_catalogue()

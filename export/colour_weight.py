@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autosimnet_desktop.core.encoder import Encoder
-from autosimnet_desktop.core.fusion import reweight, segments_from_metadata
-from autosimnet_desktop.core.imaging import Preprocess
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.search.fusion import reweight, segments_from_metadata
+from autosimnet_desktop.core.images.decode import Preprocess
 
 from .evaluate import embed, load_eval_set
 from .metrics import label_scores, nearest_neighbours

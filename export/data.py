@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from autosimnet_desktop.core.imaging import ImageError, Preprocess, fit_square, load_for_model, to_array
-from autosimnet_desktop.core.scanner import scan
+from autosimnet_desktop.core.images.decode import ImageError, Preprocess, fit_square, load_for_model, to_array
+from autosimnet_desktop.core.files.scanner import scan
 
 DEFAULT_FASHION_MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-mnist"
 FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

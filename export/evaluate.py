@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autosimnet_desktop.core.encoder import Encoder
-from autosimnet_desktop.core.imaging import Preprocess
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.images.decode import Preprocess
 
 from .data import DEFAULT_FASHION_MNIST, Dataset, fashion_mnist, photo_folder
 from .metrics import label_scores, nearest_neighbours

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autosimnet_desktop.core.encoder import Encoder, file_sha256
+from autosimnet_desktop.core.model.encoder import Encoder, file_sha256
 
 from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autosimnet_desktop.core.encoder import Encoder
+from autosimnet_desktop.core.model.encoder import Encoder
 
 
 def measure(models: list[Path], batch: int = 64, rounds: int = 7, batches_per_round: int = 5,

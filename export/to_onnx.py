@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autosimnet_desktop.core.imaging import Preprocess
+from autosimnet_desktop.core.images.decode import Preprocess
 
 from .model import MODELS, Encoder
 from .train import TrainConfig, load_training_data

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from autosimnet_desktop.core.imaging import Preprocess
+from autosimnet_desktop.core.images.decode import Preprocess
 
 from .data import DEFAULT_FASHION_MNIST, Dataset, fashion_mnist, photo_folder
 from .model import MODELS, parameter_counts

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autosimnet_desktop.core.imaging import Preprocess
+from autosimnet_desktop.core.images.decode import Preprocess
 
 from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
 from .metrics import label_scores, nearest_neighbours
@@ -479,7 +479,7 @@ def product_metadata(summary: dict, spec: Preprocess, embedding_size: int, name:
         meta["segments"] = mc.segments()
         meta["default_colour_weight"] = f"{mc.colour_weight:g}"
         meta["fusion"] = ("e = [sqrt(1-w0)*shape, sqrt(w0)*colour], both unit; at colour weight w: "
-                          "d_w = sqrt((1-w)*|ds|^2 + w*|dc|^2) (autosimnet_desktop.core.fusion)")
+                          "d_w = sqrt((1-w)*|ds|^2 + w*|dc|^2) (autosimnet_desktop.core.search.fusion)")
     return meta
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from autosimnet_desktop.core.bench import product_photo
+from autosimnet_desktop.bench.runner import product_photo
 
 
 def photo(seed: int, size: tuple[int, int] = (60, 80)) -> Image.Image:

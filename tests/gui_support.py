@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from autosimnet_desktop.core.encoder import ModelInfo
-from autosimnet_desktop.core.imaging import Preprocess, open_image
+from autosimnet_desktop.core.model.encoder import ModelInfo
+from autosimnet_desktop.core.images.decode import Preprocess, open_image
 from autosimnet_desktop.core.records import CancelToken, Failure, IndexReport, Progress, SearchHit
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}

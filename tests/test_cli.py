@@ -148,7 +148,7 @@ def test_hostile_files_through_the_command(tmp_path: Path, capsys: pytest.Captur
 
 def test_ctrl_c_during_index_keeps_the_work_done_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core.catalogue import Catalogue
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
 
     folder = tmp_path / "shop"
     make_catalogue(folder, 150)

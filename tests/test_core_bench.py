@@ -7,7 +7,7 @@ import json
 import pytest
 
 from autosimnet_desktop.cli import main
-from autosimnet_desktop.core.bench import VECTOR_FLAGS, format_results
+from autosimnet_desktop.bench.runner import VECTOR_FLAGS, format_results
 
 
 def test_bench_quick_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:

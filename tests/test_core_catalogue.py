@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from autosimnet_desktop.core.catalogue import Catalogue, load_encoder
-from autosimnet_desktop.core.encoder import Encoder
-from autosimnet_desktop.core.imaging import ImageError
-from autosimnet_desktop.core.indexer import IndexSettings
+from autosimnet_desktop.core.catalogue.catalogue import Catalogue, load_encoder
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.images.decode import ImageError
+from autosimnet_desktop.core.indexing.pipeline import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
 from autosimnet_desktop.locations import DEFAULT_MODEL
 
@@ -273,7 +273,7 @@ def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Enc
 
 def test_an_unreadable_file_and_a_file_still_being_written_are_listed_with_their_reasons(
         tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core import indexer
+    from autosimnet_desktop.core.indexing import pipeline as indexer
 
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
@@ -309,7 +309,7 @@ def test_an_unreadable_file_and_a_file_still_being_written_are_listed_with_their
 
 def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, encoder: Encoder,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core.store import Store
+    from autosimnet_desktop.core.storage.store import Store
 
     folder = tmp_path / "shop"
     make_catalogue(folder, 150)
@@ -334,7 +334,7 @@ def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, en
 
 def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled(
         tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core.store import Store
+    from autosimnet_desktop.core.storage.store import Store
 
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 20)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.core.catalogue import Catalogue
-from autosimnet_desktop.core.encoder import Encoder
+from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+from autosimnet_desktop.core.model.encoder import Encoder
 
 from .conftest import PAPER_MODEL
 from .core_helpers import make_catalogue
@@ -21,9 +21,9 @@ from .core_helpers import make_catalogue
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from autosimnet_desktop.core.catalogue import Catalogue
-    from autosimnet_desktop.core.encoder import Encoder
-    from autosimnet_desktop.core.indexer import IndexSettings
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.model.encoder import Encoder
+    from autosimnet_desktop.core.indexing.pipeline import IndexSettings
 
     settings = IndexSettings(batch_size=8, small_batch_size=8, chunk_size=2, small_chunk_size=2, workers=2,
                              checkpoint_items=24, checkpoint_seconds=3600)

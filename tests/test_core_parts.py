@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autosimnet_desktop.core import datadirs, exporting
+from autosimnet_desktop.core.storage import datadirs
+
+from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.records import SearchHit, StoreError
-from autosimnet_desktop.core.scanner import scan
-from autosimnet_desktop.core.search import distance_for, estimate_scale, similarity
-from autosimnet_desktop.core.store import FAILED, INDEXED, SCHEMA_VERSION, Store
-from autosimnet_desktop.core.vector_index import MIN_CAPACITY, VectorIndex
+from autosimnet_desktop.core.files.scanner import scan
+from autosimnet_desktop.core.search.searcher import distance_for, estimate_scale, similarity
+from autosimnet_desktop.core.storage.store import FAILED, INDEXED, SCHEMA_VERSION, Store
+from autosimnet_desktop.core.storage.vector_index import MIN_CAPACITY, VectorIndex
 
 from .conftest import PAPER_MODEL
 from .core_helpers import write_photo
@@ -55,7 +57,7 @@ def test_scan_lists_relative_posix_paths_and_skips_hidden_entries(tmp_path: Path
 
 
 def test_scan_reports_an_unreadable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core import scanner
+    from autosimnet_desktop.core.files import scanner
 
     locked = tmp_path / "locked"
     write_photo(locked / "x.jpg", 1)
@@ -264,7 +266,7 @@ def test_common_and_rare_formats_open_from_a_path_bytes_and_a_file_object(tmp_pa
                                                                            suffix: str) -> None:
     from PIL import Image
 
-    from autosimnet_desktop.core.imaging import COMMON_FORMATS, open_image
+    from autosimnet_desktop.core.images.decode import COMMON_FORMATS, open_image
 
     path = write_photo(tmp_path / f"photo{suffix}", 3, fmt=fmt, size=(48, 64))
     assert (fmt in COMMON_FORMATS) == (fmt == "JPEG")  # the rare ones take the fall-back path
@@ -277,7 +279,7 @@ def test_common_and_rare_formats_open_from_a_path_bytes_and_a_file_object(tmp_pa
 def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
     from PIL import Image
 
-    from autosimnet_desktop.core.imaging import Preprocess, to_array
+    from autosimnet_desktop.core.images.decode import Preprocess, to_array
 
     img = Image.new("RGB", (4, 4), (255, 0, 51))
     plain = to_array(img, Preprocess(size=4, colour_mode="RGB", mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)))
@@ -288,7 +290,7 @@ def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
 
 
 def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_file() -> None:
-    from autosimnet_desktop.core.indexer import SMALL_FILE_BYTES, plan_chunks
+    from autosimnet_desktop.core.indexing.pipeline import SMALL_FILE_BYTES, plan_chunks
 
     small, big = SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1
     sizes = [small, big, small, small, big, big, small, big, small]
@@ -300,8 +302,8 @@ def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_fil
 
 
 def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None:
-    from autosimnet_desktop.core.imaging import Preprocess
-    from autosimnet_desktop.core.indexer import IndexSettings, input_bytes
+    from autosimnet_desktop.core.images.decode import Preprocess
+    from autosimnet_desktop.core.indexing.pipeline import IndexSettings, input_bytes
 
     settings = IndexSettings(chunk_size=32, small_chunk_size=128, max_chunk_bytes=16 << 20)
     shipped = Preprocess(size=64, colour_mode="RGB", mean=(0.0,) * 3, std=(1.0,) * 3)
@@ -314,9 +316,9 @@ def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None
 
 
 def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core import indexer
-    from autosimnet_desktop.core.catalogue import Catalogue
-    from autosimnet_desktop.core.encoder import Encoder
+    from autosimnet_desktop.core.indexing import pipeline as indexer
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.model.encoder import Encoder
 
     folder = tmp_path / "shop"
     small = [write_photo(folder / f"thumb{i:02d}.jpg", i, size=(60, 80)) for i in range(40)]
@@ -356,9 +358,9 @@ def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tm
 
 def test_a_batch_holding_bigger_photos_closes_at_batch_size_and_chunks_respect_the_memory_cap(
         tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core import indexer
-    from autosimnet_desktop.core.catalogue import Catalogue
-    from autosimnet_desktop.core.encoder import Encoder
+    from autosimnet_desktop.core.indexing import pipeline as indexer
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.model.encoder import Encoder
 
     folder = tmp_path / "shop"
     for i in range(40):  # photo and thumbnail names interleave: chunks alternate big, small, big...
@@ -398,9 +400,10 @@ def test_a_batch_holding_bigger_photos_closes_at_batch_size_and_chunks_respect_t
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are only lowered on Linux")
 def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core import indexer, vector_index
-    from autosimnet_desktop.core.catalogue import Catalogue
-    from autosimnet_desktop.core.encoder import Encoder
+    from autosimnet_desktop.core.indexing import pipeline as indexer
+    from autosimnet_desktop.core.storage import vector_index
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.model.encoder import Encoder
 
     folder = tmp_path / "shop"
     for i in range(20):
@@ -438,9 +441,9 @@ def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkey
 
 
 def test_encoding_threads_default_to_two_and_the_indexer_uses_them(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core import indexer
-    from autosimnet_desktop.core.catalogue import Catalogue
-    from autosimnet_desktop.core.encoder import Encoder
+    from autosimnet_desktop.core.indexing import pipeline as indexer
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.model.encoder import Encoder
 
     rule = indexer.IndexSettings()
     assert [rule.encoding_threads(cores) for cores in (1, 2, 4, 8, 12, 16)] == [1, 2, 2, 2, 3, 4]
@@ -471,7 +474,7 @@ def test_encoding_threads_default_to_two_and_the_indexer_uses_them(tmp_path: Pat
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])
 def test_read_to_end_returns_the_whole_file_whatever_size_was_seen_before(tmp_path: Path, size_seen: int) -> None:
-    from autosimnet_desktop.core.indexer import _read_to_end
+    from autosimnet_desktop.core.indexing.pipeline import _read_to_end
 
     path = tmp_path / "photo.jpg"
     path.write_bytes(b"0123456789")  # the file now; the scan may have seen it smaller or bigger
@@ -483,7 +486,7 @@ def test_read_to_end_returns_the_whole_file_whatever_size_was_seen_before(tmp_pa
 
 
 def test_a_top_k_short_of_results_looks_further_but_not_through_the_whole_index() -> None:
-    from autosimnet_desktop.core.search import Searcher, search_size
+    from autosimnet_desktop.core.search.searcher import Searcher, search_size
 
     index = VectorIndex(8)
     vectors = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)

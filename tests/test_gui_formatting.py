@@ -23,7 +23,7 @@ def test_progress_lines() -> None:
 
 
 def test_errors_become_one_calm_sentence() -> None:
-    from autosimnet_desktop.core.imaging import ImageError
+    from autosimnet_desktop.core.images.decode import ImageError
     from autosimnet_desktop.core.records import FolderError
 
     assert describe(ImageError("file is truncated or corrupt")) == \

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autosimnet_desktop import __version__
-from autosimnet_desktop.core.datadirs import thumbnail_cache_dir
+from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
 from autosimnet_desktop.gui.app import build_parser, catalogue_factory
 from autosimnet_desktop.gui.dialogs import AboutDialog
 from autosimnet_desktop.gui.results_model import CARD_ROLE

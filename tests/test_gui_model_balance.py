@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from autosimnet_desktop.core.fusion import Segments
-from autosimnet_desktop.core.models import shipped_models
+from autosimnet_desktop.core.search.fusion import Segments
+from autosimnet_desktop.core.model.shipped import shipped_models
 from autosimnet_desktop.gui.app import catalogue_factory
 from autosimnet_desktop.gui.settings import Settings
 from autosimnet_desktop.gui.sources import QuerySource

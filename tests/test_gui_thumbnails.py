@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.core.imaging import ImageError
+from autosimnet_desktop.core.images.decode import ImageError
 from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
 from autosimnet_desktop.gui.thumbnails import PRUNE_TO, TILE, ThumbnailCache, ThumbnailLoader
 

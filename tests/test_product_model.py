@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autosimnet_desktop.core.fusion import (Segments, fused_distances, parse_segments, reweight,
+from autosimnet_desktop.core.search.fusion import (Segments, fused_distances, parse_segments, reweight,
                                             segments_from_metadata, similarity)
 
 W0 = 0.35
@@ -68,7 +68,7 @@ def test_colour_weight_moves_the_ranking() -> None:
 
 
 def test_shipped_product_model_keeps_its_contract() -> None:
-    from autosimnet_desktop.core.encoder import Encoder
+    from autosimnet_desktop.core.model.encoder import Encoder
 
     path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-product.onnx"
     assert path.stat().st_size <= 20_000_000
@@ -89,8 +89,8 @@ def test_shipped_product_model_keeps_its_contract() -> None:
 torch = pytest.importorskip("torch", reason="the training helper needs the 'train' extra (torch)")
 onnx = pytest.importorskip("onnx", reason="the training helper needs the 'train' extra (onnx)")
 
-from autosimnet_desktop.core.encoder import Encoder  # noqa: E402
-from autosimnet_desktop.core.imaging import Preprocess  # noqa: E402
+from autosimnet_desktop.core.model.encoder import Encoder  # noqa: E402
+from autosimnet_desktop.core.images.decode import Preprocess  # noqa: E402
 from export import evaluate as evaluate_mod  # noqa: E402
 from export.product_model import ColourHistogram, ProductConfig, ProductEncoder  # noqa: E402
 from export.speed import measure  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 
 onnx = pytest.importorskip("onnx", reason="export.quantize needs the onnx package (test and train extras)")
 
-from autosimnet_desktop.core.encoder import Encoder, file_sha256  # noqa: E402
+from autosimnet_desktop.core.model.encoder import Encoder, file_sha256  # noqa: E402
 from export import quantize as quantize_mod  # noqa: E402
 
 from .conftest import PAPER_MODEL, PRODUCT_MODEL  # noqa: E402

@@ -14,8 +14,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="the training helper needs the 'train' extra (torch)")
 onnx = pytest.importorskip("onnx", reason="the training helper needs the 'train' extra (onnx)")
 
-from autosimnet_desktop.core.encoder import Encoder  # noqa: E402
-from autosimnet_desktop.core.imaging import Preprocess  # noqa: E402
+from autosimnet_desktop.core.model.encoder import Encoder  # noqa: E402
+from autosimnet_desktop.core.images.decode import Preprocess  # noqa: E402
 from export import evaluate as evaluate_mod  # noqa: E402
 from export.data import fashion_mnist, photo_folder, read_idx  # noqa: E402
 from export.metrics import label_scores, nearest_neighbours  # noqa: E402

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Sequence
 
-from .. import __version__
+from autosimnet_desktop import __version__
 
 log = logging.getLogger("autosimnet_desktop")
 
@@ -35,7 +35,7 @@ def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Pa
     `model` may be a callable asked at each opening (the window's current model choice).
     """
     def open_catalogue(folder: Path) -> Any:
-        from ..core.catalogue import Catalogue  # imported lazily: the window shows before onnxruntime loads
+        from autosimnet_desktop.core.catalogue.catalogue import Catalogue  # imported lazily: the window shows before onnxruntime loads
 
         chosen = model() if callable(model) else model
         return Catalogue.open(folder, model=chosen or None, data_dir=data_dir)
@@ -48,7 +48,7 @@ def preload_engine() -> None:
     import hnswlib  # noqa: F401
     import onnxruntime  # noqa: F401
 
-    from ..core import catalogue  # noqa: F401
+    from autosimnet_desktop.core.catalogue.catalogue import catalogue  # noqa: F401
 
 
 def settle_memory() -> None:
@@ -82,9 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow, Services
-    from .settings import APPLICATION, ORGANIZATION, Settings
-    from .tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
+    from autosimnet_desktop.gui.main_window import MainWindow, Services
+    from autosimnet_desktop.gui.settings import APPLICATION, ORGANIZATION, Settings
+    from autosimnet_desktop.gui.tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("autosimnet-desktop")  # Wayland/GNOME match the window to its .desktop
     pool = make_pool()
     runner = TaskRunner(pool)
-    from ..core.datadirs import thumbnail_cache_dir
+    from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
 
     services = Services(factory=catalogue_factory(lambda: window.current_model(), args.data_dir), runner=runner,
                         thumbnail_dir=lambda catalogue: thumbnail_cache_dir(catalogue.folder, args.data_dir))
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         # A bug in a slot must not kill the app or print a traceback at the user: log it, say it calmly.
         log.error("unhandled exception", exc_info=(kind, exc, tb))
-        from .errors import describe
+        from autosimnet_desktop.gui.errors import describe
 
         window.messages.show_message(describe(exc), "error")
 
@@ -113,14 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner.submit(preload_engine, on_error=lambda exc: log.warning("preloading the engine failed: %s", exc))
     window.show()
     if args.sample and args.folder is None:
-        from ..locations import sample_catalogue
+        from autosimnet_desktop.locations import sample_catalogue
 
         args.folder = sample_catalogue()
     folder = args.folder or window.settings.last_folder
     if args.folder is not None or (folder is not None and folder.is_dir()):
         window.open_folder(folder)  # a missing FOLDER argument is reported in the window
     if args.query is not None:
-        from .sources import QuerySource
+        from autosimnet_desktop.gui.sources import QuerySource
 
         window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
     settle_memory()

@@ -8,7 +8,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ..core.imaging import SUPPORTED_EXTENSIONS
+from autosimnet_desktop.core.images.decode import SUPPORTED_EXTENSIONS
 
 Chooser = Callable[[QWidget, Path | None], Path | None]
 

@@ -12,10 +12,10 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, \
     QPushButton, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
-from .. import __version__
-from ..core.encoder import ModelInfo
-from ..core.records import Failure
-from .formatting import plural
+from autosimnet_desktop import __version__
+from autosimnet_desktop.core.model.encoder import ModelInfo
+from autosimnet_desktop.core.records import Failure
+from autosimnet_desktop.gui.formatting import plural
 
 # Metadata keys shown first and named for people; the rest follow as they are.
 _MODEL_FIELDS = (

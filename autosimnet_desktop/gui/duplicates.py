@@ -9,13 +9,13 @@ from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from ..core.records import Progress, SearchHit
-from .dialogs import lay_out_list_dialog
-from .formatting import percent, plural
-from .settings import DUPLICATE_SIMILARITY_RANGE
-from .status import JobProgress
-from .system import Desktop
-from .thumbnails import ThumbnailLoader
+from autosimnet_desktop.core.records import Progress, SearchHit
+from autosimnet_desktop.gui.dialogs import lay_out_list_dialog
+from autosimnet_desktop.gui.formatting import percent, plural
+from autosimnet_desktop.gui.settings import DUPLICATE_SIMILARITY_RANGE
+from autosimnet_desktop.gui.status import JobProgress
+from autosimnet_desktop.gui.system import Desktop
+from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
 
 ICON = 56
 EXPANDED_GROUPS = 50  # expanding thousands of groups would ask for thousands of thumbnails

@@ -7,12 +7,12 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
-from ..core.records import Progress, SearchHit
-from .duplicates import DuplicatesDialog
-from .session import DUPLICATES, INDEX, CatalogueSession
-from .settings import Settings
-from .system import Desktop
-from .thumbnails import ThumbnailLoader
+from autosimnet_desktop.core.records import Progress, SearchHit
+from autosimnet_desktop.gui.duplicates import DuplicatesDialog
+from autosimnet_desktop.gui.session import DUPLICATES, INDEX, CatalogueSession
+from autosimnet_desktop.gui.settings import Settings
+from autosimnet_desktop.gui.system import Desktop
+from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
 
 
 class DuplicatesFlow(QObject):

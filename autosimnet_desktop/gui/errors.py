@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 
-from ..core.imaging import ImageError
+from autosimnet_desktop.core.images.decode import ImageError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
-from .. import __version__
+from autosimnet_desktop import __version__
 
 TIMEOUT_SECONDS = 15.0
 MAX_BYTES = 30 * 1024 * 1024  # a product photo is a few MB; anything far larger is not one

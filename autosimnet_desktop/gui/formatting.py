@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.records import IndexReport, Progress
+from autosimnet_desktop.core.records import IndexReport, Progress
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from ..locations import resource_path
+from autosimnet_desktop.locations import resource_path
 
 APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 

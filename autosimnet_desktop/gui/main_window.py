@@ -9,29 +9,29 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from ..core.records import IndexReport, Progress
-from .actions import Actions
-from .catalogue_page import CataloguePage
-from .dialogs import AboutDialog
-from .duplicates_flow import DuplicatesFlow
-from .errors import describe
-from .formatting import index_report_message, reindexed_message, reindexing_message
-from .icons import app_icon
-from .message_bar import MessageBar
-from .mime import OpenFolder, acceptable, interpret
-from .model_menu import ModelMenu
-from .related_export import RelatedExport
-from .result_actions import ResultActions
-from .searches import Searches
-from .services import Services
-from .session import DUPLICATES, INDEX, RELATED, CatalogueSession
-from .settings import Settings
-from .sources import QuerySource
-from .status import CatalogueSummary, JobProgress
-from .tasks import freeze_long_lived_objects, thaw_frozen_objects
-from .thumbnails import ThumbnailCache, ThumbnailLoader
-from .unreadable import UnreadableFiles
-from .welcome import WelcomePage
+from autosimnet_desktop.core.records import IndexReport, Progress
+from autosimnet_desktop.gui.actions import Actions
+from autosimnet_desktop.gui.catalogue_page import CataloguePage
+from autosimnet_desktop.gui.dialogs import AboutDialog
+from autosimnet_desktop.gui.duplicates_flow import DuplicatesFlow
+from autosimnet_desktop.gui.errors import describe
+from autosimnet_desktop.gui.formatting import index_report_message, reindexed_message, reindexing_message
+from autosimnet_desktop.gui.icons import app_icon
+from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.mime import OpenFolder, acceptable, interpret
+from autosimnet_desktop.gui.model_menu import ModelMenu
+from autosimnet_desktop.gui.related_export import RelatedExport
+from autosimnet_desktop.gui.result_actions import ResultActions
+from autosimnet_desktop.gui.searches import Searches
+from autosimnet_desktop.gui.services import Services
+from autosimnet_desktop.gui.session import DUPLICATES, INDEX, RELATED, CatalogueSession
+from autosimnet_desktop.gui.settings import Settings
+from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.status import CatalogueSummary, JobProgress
+from autosimnet_desktop.gui.tasks import freeze_long_lived_objects, thaw_frozen_objects
+from autosimnet_desktop.gui.thumbnails import ThumbnailCache, ThumbnailLoader
+from autosimnet_desktop.gui.unreadable import UnreadableFiles
+from autosimnet_desktop.gui.welcome import WelcomePage
 
 
 class MainWindow(QMainWindow):

@@ -7,11 +7,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
-from .actions import Actions
-from .errors import describe
-from .session import CatalogueSession
-from .settings import Settings
-from .tasks import TaskRunner
+from autosimnet_desktop.gui.actions import Actions
+from autosimnet_desktop.gui.errors import describe
+from autosimnet_desktop.gui.session import CatalogueSession
+from autosimnet_desktop.gui.settings import Settings
+from autosimnet_desktop.gui.tasks import TaskRunner
 
 
 class ModelMenu(QObject):
@@ -39,7 +39,7 @@ class ModelMenu(QObject):
 
     def remember(self, file: str) -> None:
         """Make the shipped model `file` the choice from now on, over any --model."""
-        from ..locations import DEFAULT_MODEL
+        from autosimnet_desktop.locations import DEFAULT_MODEL
 
         self._chosen = "" if file == DEFAULT_MODEL else file
         self._settings.model = self._chosen
@@ -52,7 +52,7 @@ class ModelMenu(QObject):
             return
         self._asked = True
         self._actions.model_menu.addAction("Reading the models…").setEnabled(False)
-        from ..core.models import shipped_models
+        from autosimnet_desktop.core.model.shipped import shipped_models
 
         self._runner.submit(shipped_models, on_result=self.set_models,
                             on_error=lambda exc: self._show_error(describe(exc)))
@@ -80,7 +80,7 @@ class ModelMenu(QObject):
 
     def in_use(self) -> str:
         """File name of the model in use (the open catalogue's, else the one the next catalogue opens with)."""
-        from ..locations import resolve_model
+        from autosimnet_desktop.locations import resolve_model
 
         session = self._session()
         catalogue = session.catalogue if session is not None and session.is_open else None

@@ -8,14 +8,14 @@ from typing import Callable
 from PySide6.QtCore import QMimeData, QObject, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
-from ..core.imaging import ImageError
-from ..core.records import SearchHit
-from .actions import Actions
-from .catalogue_page import CataloguePage
-from .errors import describe
-from .message_bar import MessageBar
-from .system import Desktop
-from .tasks import TaskRunner
+from autosimnet_desktop.core.images.decode import ImageError
+from autosimnet_desktop.core.records import SearchHit
+from autosimnet_desktop.gui.actions import Actions
+from autosimnet_desktop.gui.catalogue_page import CataloguePage
+from autosimnet_desktop.gui.errors import describe
+from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.system import Desktop
+from autosimnet_desktop.gui.tasks import TaskRunner
 
 
 def read_qimage(path: Path) -> QImage:

@@ -9,9 +9,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, QUrl
 from PySide6.QtGui import QPixmap
 
-from ..core.records import SearchHit
-from .formatting import file_size, percent
-from .thumbnails import ThumbnailLoader
+from autosimnet_desktop.core.records import SearchHit
+from autosimnet_desktop.gui.formatting import file_size, percent
+from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -9,11 +9,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.records import Cancelled, IndexReport, Progress, SearchHit
-from .errors import describe
-from .sources import Prepared, QuerySource, prepare
-from .tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
-from .watcher import FolderWatcher
+from autosimnet_desktop.core.records import Cancelled, IndexReport, Progress, SearchHit
+from autosimnet_desktop.gui.errors import describe
+from autosimnet_desktop.gui.sources import Prepared, QuerySource, prepare
+from autosimnet_desktop.gui.tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
+from autosimnet_desktop.gui.watcher import FolderWatcher
 
 CatalogueFactory = Callable[[Path], Any]  # folder -> an opened Catalogue (core.catalogue.Catalogue)
 COUNT_REFRESH_SECONDS = 2.0
@@ -35,7 +35,7 @@ class QueryOutcome:
 
 def default_thumbnail_dir(catalogue: Any) -> Path | None:
     """The per-catalogue thumbnail cache folder from core.datadirs (None: decode without a disk cache)."""
-    from ..core.datadirs import thumbnail_cache_dir
+    from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
 
     return thumbnail_cache_dir(catalogue.folder)
 

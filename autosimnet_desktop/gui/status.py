@@ -6,8 +6,8 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from ..core.records import Progress
-from .formatting import plural, progress_text
+from autosimnet_desktop.core.records import Progress
+from autosimnet_desktop.gui.formatting import plural, progress_text
 
 # What the progress line says for each job kind: (verb, noun).
 JOB_WORDS = {

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
 
-from ..core.records import CancelToken, Progress
+from autosimnet_desktop.core.records import CancelToken, Progress
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from PIL import Image, PngImagePlugin
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
-from ..core.imaging import open_image
-from .tasks import PRIORITY_THUMBNAIL, TaskRunner
+from autosimnet_desktop.core.images.decode import open_image
+from autosimnet_desktop.gui.tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 THUMBNAIL_SIZE = 256  # pixels on the long side: sharp in a 160-point cell up to 1.5x display scaling
 TILE = 160  # logical pixels of the square tile a result card shows

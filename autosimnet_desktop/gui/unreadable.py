@@ -7,10 +7,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
-from .dialogs import FailuresDialog
-from .message_bar import MessageBar
-from .session import CatalogueSession
-from .status import CatalogueSummary
+from autosimnet_desktop.gui.dialogs import FailuresDialog
+from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.session import CatalogueSession
+from autosimnet_desktop.gui.status import CatalogueSummary
 
 
 class UnreadableFiles(QObject):

@@ -23,7 +23,7 @@ from PIL import Image, ImageOps  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from autosimnet_desktop.core.datadirs import thumbnail_cache_dir  # noqa: E402
+from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir  # noqa: E402
 from autosimnet_desktop.gui.app import catalogue_factory, preload_engine  # noqa: E402
 from autosimnet_desktop.gui.main_window import MainWindow, Services  # noqa: E402
 from autosimnet_desktop.gui.settings import Settings  # noqa: E402

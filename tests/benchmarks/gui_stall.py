@@ -88,7 +88,7 @@ def run(images: int, work: Path) -> dict[str, object]:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from autosimnet_desktop.core.datadirs import thumbnail_cache_dir
+    from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
     from autosimnet_desktop.gui.app import catalogue_factory, preload_engine, settle_memory
     from autosimnet_desktop.gui.main_window import MainWindow, Services
     from autosimnet_desktop.gui.settings import Settings

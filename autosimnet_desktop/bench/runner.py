@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
-from .datadirs import catalogue_data_dir
-from .encoder import Encoder
-from .imaging import load_for_model
-from .indexer import IndexSettings, decode_chunk, plan_chunks
-from .store import INDEXED, Store
-from .vector_index import VectorIndex
+from autosimnet_desktop.core.catalogue.catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
+from autosimnet_desktop.core.storage.datadirs import catalogue_data_dir
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.images.decode import load_for_model
+from autosimnet_desktop.core.indexing.pipeline import IndexSettings, decode_chunk, plan_chunks
+from autosimnet_desktop.core.storage.store import INDEXED, Store
+from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
 Log = Callable[[str], None]
 

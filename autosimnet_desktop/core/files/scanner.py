@@ -8,8 +8,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .imaging import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS, has_image_signature
-from .records import CancelToken, Cancelled, FolderError
+from autosimnet_desktop.core.images.decode import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS, has_image_signature
+from autosimnet_desktop.core.records import CancelToken, Cancelled, FolderError
 
 # How often (in directory entries) the walk checks the cancel flag.
 _CANCEL_EVERY = 2000

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ..locations import DEFAULT_MODEL, models_dir
-from .fusion import segments_from_metadata
+from autosimnet_desktop.locations import DEFAULT_MODEL, models_dir
+from autosimnet_desktop.core.search.fusion import segments_from_metadata
 
 
 @dataclass(frozen=True)

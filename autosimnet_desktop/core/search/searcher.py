@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .records import CancelToken, Cancelled, Progress, ProgressCallback, SearchHit
-from .vector_index import VectorIndex
+from autosimnet_desktop.core.records import CancelToken, Cancelled, Progress, ProgressCallback, SearchHit
+from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
 SCALE_PAIRS = 2000  # random pairs for the scale estimate: a ~2% standard error
 SCALE_SAMPLE = 2000  # at most this many vectors are read for it

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .records import Failure, StoreError
+from autosimnet_desktop.core.records import Failure, StoreError
 
 SCHEMA_VERSION = 1
 INDEXED, FAILED, PENDING = "indexed", "failed", "pending"

@@ -16,7 +16,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
-from .records import StoreError
+from autosimnet_desktop.core.records import StoreError
 
 M = 16  # graph degree: real embeddings have a low intrinsic dimension, 16 gives recall@10 ~1.0
 EF_CONSTRUCTION = 32  # measured on real embeddings: recall@10 0.998 (0.9985 at 48), insertion 30% cheaper

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .imaging import Preprocess
+from autosimnet_desktop.core.images.decode import Preprocess
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "embedding"

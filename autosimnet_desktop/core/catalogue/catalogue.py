@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..locations import resolve_model
-from .datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
-from .encoder import Encoder, ModelInfo
-from .fusion import Segments, fused_distances, segments_from_metadata
-from .imaging import load_for_model
-from .indexer import IndexSettings, Indexer
-from .records import (
+from autosimnet_desktop.locations import resolve_model
+from autosimnet_desktop.core.storage.datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
+from autosimnet_desktop.core.model.encoder import Encoder, ModelInfo
+from autosimnet_desktop.core.search.fusion import Segments, fused_distances, segments_from_metadata
+from autosimnet_desktop.core.images.decode import load_for_model
+from autosimnet_desktop.core.indexing.pipeline import IndexSettings, Indexer
+from autosimnet_desktop.core.records import (
     BusyError,
     CancelToken,
     Failure,
@@ -38,10 +38,10 @@ from .records import (
     SearchHit,
     StoreError,
 )
-from .scanner import os_error_reason
-from .search import Rerank, Searcher, estimate_scale, sample_labels
-from .store import PENDING, Store
-from .vector_index import VectorIndex, file_signature
+from autosimnet_desktop.core.files.scanner import os_error_reason
+from autosimnet_desktop.core.search.searcher import Rerank, Searcher, estimate_scale, sample_labels
+from autosimnet_desktop.core.storage.store import PENDING, Store
+from autosimnet_desktop.core.storage.vector_index import VectorIndex, file_signature
 
 STORE_FILE = "catalogue.sqlite3"
 INDEX_FILE = "vectors.hnsw"

@@ -14,7 +14,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-from .records import CoreError
+from autosimnet_desktop.core.records import CoreError
 
 # Refuse decompression bombs outright instead of Pillow's default warning-then-error split.
 MAX_PIXELS = 100_000_000

@@ -25,12 +25,12 @@ from typing import NamedTuple
 import numpy as np
 import xxhash
 
-from .encoder import Encoder
-from .imaging import READ_FLAGS, ImageError, Preprocess, check_file_stat, load_for_model
-from .records import CancelToken, Cancelled, IndexReport, Progress, ProgressCallback
-from .scanner import FileState, ScanResult, os_error_reason, scan
-from .store import FAILED, INDEXED, PENDING, Item, Store
-from .vector_index import VectorIndex
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.images.decode import READ_FLAGS, ImageError, Preprocess, check_file_stat, load_for_model
+from autosimnet_desktop.core.records import CancelToken, Cancelled, IndexReport, Progress, ProgressCallback
+from autosimnet_desktop.core.files.scanner import FileState, ScanResult, os_error_reason, scan
+from autosimnet_desktop.core.storage.store import FAILED, INDEXED, PENDING, Item, Store
+from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
 # A file modified this close to the moment it was read may have changed again within the same mtime tick
 # ("racy" in git's terms): its size and mtime prove nothing, so its content is compared next time.

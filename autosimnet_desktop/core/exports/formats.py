@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from .records import IndexReport, SearchHit
+from autosimnet_desktop.core.records import IndexReport, SearchHit
 
 RELATED_CSV_HEADER = ("product", "rank", "similar", "similarity")
 DUPLICATES_CSV_HEADER = ("group", "path", "similarity", "distance")
