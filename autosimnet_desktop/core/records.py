@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,10 @@ class IndexReport:
     def indexed(self) -> int:
         """Files encoded in this run."""
         return self.new + self.changed
+
+
+class ModelChange(NamedTuple):
+    """The model a stored index was built with, when the open model must re-encode it."""
+
+    label: str
+    photos: int  # photos the stored index held

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from autosimnet_desktop.locations import resolve_model
+from autosimnet_desktop.core.catalogue.info import CatalogueInfo
 from autosimnet_desktop.core.storage.datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
 from autosimnet_desktop.core.model.encoder import Encoder, ModelInfo
 from autosimnet_desktop.core.search.fusion import Segments, fused_distances, segments_from_metadata
@@ -32,6 +33,7 @@ from autosimnet_desktop.core.records import (
     Failure,
     FolderError,
     IndexReport,
+    ModelChange,
     ModelError,
     NotIndexedError,
     ProgressCallback,
@@ -55,23 +57,6 @@ def _present_paths(store: Store, folder: str, labels: list[int]) -> dict[int, st
     if not os.path.isdir(folder):
         return {}
     return {label: path for label, path in store.paths(labels).items() if os.path.isfile(os.path.join(folder, path))}
-
-
-@dataclass(frozen=True)
-class CatalogueInfo:
-    """A summary of one catalogue for `autosimnet info` and the GUI's status bar."""
-
-    folder: Path
-    data_dir: Path
-    model_label: str
-    model_sha256: str
-    count: int  # searchable items
-    failures: int  # unreadable files
-    last_indexed: datetime | None
-    index_bytes: int  # store + vector index on disk
-    distance_scale: float  # s in similarity = exp(-(d / s)^2)
-    scale_source: str  # "model" (its metadata) or "catalogue" (estimated from random pairs)
-    note: str = ""  # e.g. "built with another model: the next index run re-encodes everything"
 
 
 class _RunToken(CancelToken):
@@ -351,11 +336,11 @@ class Catalogue:
         """Searchable items now (0 while the stored index belongs to another model)."""
         return 0 if self._stale else len(self.vector_index)
 
-    def model_change(self) -> tuple[str, int] | None:
+    def model_change(self) -> ModelChange | None:
         """(label of the model the stored index was built with, photos it held) if this model must rebuild it."""
         if not self._stale:
             return None
-        return self.store.get_meta("model_label", "another model") or "another model", self.store.count()
+        return ModelChange(self.store.get_meta("model_label", "another model") or "another model", self.store.count())
 
     def failures(self) -> list[Failure]:
         """Files that could not be indexed, with their reasons."""
