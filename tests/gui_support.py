@@ -230,10 +230,10 @@ def build_window(qtbot: Any, tmp_path: Path, factory: Callable[[Path], Any] = Fa
     """A MainWindow with private settings, its own pool, a recording desktop and no real dialogs."""
     from PySide6.QtCore import QSettings
 
-    from autosimnet_desktop.gui.choosers import Choosers
+    from autosimnet_desktop.gui.runtime.choosers import Choosers
     from autosimnet_desktop.gui.main_window import MainWindow, Services
-    from autosimnet_desktop.gui.settings import Settings
-    from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
+    from autosimnet_desktop.gui.runtime.settings import Settings
+    from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
 
     settings = services.pop("settings", None) or Settings(
         QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))

@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from autosimnet_desktop.core.records import Cancelled, Progress, SearchHit
-from autosimnet_desktop.gui.duplicates import DuplicatesDialog
-from autosimnet_desktop.gui.settings import Settings
+from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
+from autosimnet_desktop.gui.runtime.settings import Settings
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.gui.fetch import FetchError, fetch_image, is_web_url
+from autosimnet_desktop.gui.runtime.fetch import FetchError, fetch_image, is_web_url
 
 from .gui_support import make_image
 

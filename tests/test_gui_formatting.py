@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from autosimnet_desktop.core.records import Progress
-from autosimnet_desktop.gui.errors import describe
-from autosimnet_desktop.gui.formatting import duration, file_size, percent, plural, progress_text
+from autosimnet_desktop.gui.runtime.errors import describe
+from autosimnet_desktop.gui.runtime.formatting import duration, file_size, percent, plural, progress_text
 
 
 def test_plain_words() -> None:
@@ -37,7 +37,7 @@ def test_errors_become_one_calm_sentence() -> None:
 
 def test_what_an_indexing_run_says() -> None:
     from autosimnet_desktop.core.records import IndexReport
-    from autosimnet_desktop.gui.formatting import index_report_message
+    from autosimnet_desktop.gui.runtime.formatting import index_report_message
 
     assert index_report_message(IndexReport(unchanged=40)) is None  # nothing happened: stay quiet
     text, level, _ = index_report_message(IndexReport(new=300, seconds=4.2))

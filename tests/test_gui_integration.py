@@ -13,9 +13,9 @@ import pytest
 from autosimnet_desktop import __version__
 from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
 from autosimnet_desktop.gui.app import build_parser, catalogue_factory
-from autosimnet_desktop.gui.dialogs import AboutDialog
-from autosimnet_desktop.gui.results_model import CARD_ROLE
-from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.dialogs.about import AboutDialog
+from autosimnet_desktop.gui.search.results_model import CARD_ROLE
+from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
 
 from .gui_support import build_window, open_and_index

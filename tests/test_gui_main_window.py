@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.search.sources import QuerySource
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
 from .gui_support import clean_clipboard  # noqa: F401 - a fixture
@@ -295,7 +295,7 @@ def test_a_query_before_any_catalogue_waits_for_one(qtbot, tmp_path: Path) -> No
 
 
 def test_export_related_products_writes_the_contract_csv(qtbot, tmp_path: Path) -> None:
-    from autosimnet_desktop.gui.choosers import Choosers
+    from autosimnet_desktop.gui.runtime.choosers import Choosers
 
     from .gui_support import refuse_dialog
 
@@ -315,7 +315,7 @@ def test_export_related_products_writes_the_contract_csv(qtbot, tmp_path: Path) 
 
 
 def test_find_duplicates_shows_the_groups(qtbot, tmp_path: Path) -> None:
-    from autosimnet_desktop.gui.duplicates import DuplicatesDialog
+    from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
 
     folder = make_catalogue(tmp_path / "shop", 4)
     make_image(folder / "copy" / "item-000-again.png", 10)  # a duplicate of boxes/item-000.png
@@ -331,7 +331,7 @@ def test_find_duplicates_shows_the_groups(qtbot, tmp_path: Path) -> None:
 
 
 def test_unreadable_files_are_counted_and_listed(qtbot, tmp_path: Path) -> None:
-    from autosimnet_desktop.gui.dialogs import FailuresDialog
+    from autosimnet_desktop.gui.dialogs.unreadable import FailuresDialog
 
     folder = make_catalogue(tmp_path / "shop", 3)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
@@ -347,7 +347,7 @@ def test_unreadable_files_are_counted_and_listed(qtbot, tmp_path: Path) -> None:
 
 def test_about_shows_the_version_and_the_model(qtbot, tmp_path: Path) -> None:
     from autosimnet_desktop import __version__
-    from autosimnet_desktop.gui.dialogs import AboutDialog
+    from autosimnet_desktop.gui.dialogs.about import AboutDialog
 
     window = build_window(qtbot, tmp_path)
     open_and_index(qtbot, window, make_catalogue(tmp_path / "shop", 2))

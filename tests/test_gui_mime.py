@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QMimeData, QUrl
 from PySide6.QtGui import QColor, QImage
 
-from autosimnet_desktop.gui.mime import OpenFolder, acceptable, interpret
-from autosimnet_desktop.gui.sources import QuerySource, prepare
+from autosimnet_desktop.gui.runtime.mime import OpenFolder, acceptable, interpret
+from autosimnet_desktop.gui.search.sources import QuerySource, prepare
 
 from .gui_support import make_image
 

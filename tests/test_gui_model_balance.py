@@ -11,8 +11,8 @@ from PySide6.QtCore import QSettings
 from autosimnet_desktop.core.search.fusion import Segments
 from autosimnet_desktop.core.model.shipped import shipped_models
 from autosimnet_desktop.gui.app import catalogue_factory
-from autosimnet_desktop.gui.settings import Settings
-from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
 
 from .gui_support import FakeCatalogue, build_window, make_catalogue, open_and_index

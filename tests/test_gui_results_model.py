@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt
 
 from autosimnet_desktop.core.records import SearchHit
-from autosimnet_desktop.gui.results_model import CARD_ROLE, HIT_ROLE, PATH_ROLE, ResultsModel
-from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
-from autosimnet_desktop.gui.thumbnails import ThumbnailCache, ThumbnailLoader
+from autosimnet_desktop.gui.search.results_model import CARD_ROLE, HIT_ROLE, PATH_ROLE, ResultsModel
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailCache, ThumbnailLoader
 
 from .gui_support import make_image
 
@@ -83,8 +83,8 @@ def test_cards_are_drawn_once_then_blitted_and_drawn_again_when_they_change(tmp_
                                                                            monkeypatch) -> None:
     from PySide6.QtGui import QColor, QPalette
 
-    from autosimnet_desktop.gui import results_view
-    from autosimnet_desktop.gui.results_view import PAD, THUMB, ResultsView
+    from autosimnet_desktop.gui.search import results_view
+    from autosimnet_desktop.gui.search.results_view import PAD, THUMB, ResultsView
 
     badges: list[float] = []
     real_badge = results_view.paint_badge

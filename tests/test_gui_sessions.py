@@ -10,11 +10,11 @@ from typing import Any
 
 import shiboken6
 
-from autosimnet_desktop.gui.results_model import CARD_ROLE
-from autosimnet_desktop.gui.session import CatalogueSession
-from autosimnet_desktop.gui.sources import QuerySource
-from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
-from autosimnet_desktop.gui.watcher import FolderWatcher
+from autosimnet_desktop.gui.search.results_model import CARD_ROLE
+from autosimnet_desktop.gui.catalogue.session import CatalogueSession
+from autosimnet_desktop.gui.search.sources import QuerySource
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
+from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, open_and_index
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from autosimnet_desktop.gui.settings import DEFAULT_DUPLICATE_SIMILARITY, DEFAULT_RESULT_COUNT, \
+from autosimnet_desktop.gui.runtime.settings import DEFAULT_DUPLICATE_SIMILARITY, DEFAULT_RESULT_COUNT, \
     DUPLICATE_SIMILARITY_RANGE, MAX_RECENT, Settings
 
 

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
-from autosimnet_desktop.gui.system import reveal_in_file_manager
+from autosimnet_desktop.gui.runtime.desktop import reveal_in_file_manager
 
 pytestmark = pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the freedesktop path is Linux's")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from autosimnet_desktop.core.images.decode import ImageError
-from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
-from autosimnet_desktop.gui.thumbnails import PRUNE_TO, TILE, ThumbnailCache, ThumbnailLoader
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
+from autosimnet_desktop.gui.runtime.thumbnails import PRUNE_TO, TILE, ThumbnailCache, ThumbnailLoader
 
 from .gui_support import make_image
 
@@ -159,7 +159,7 @@ def test_a_thumbnail_served_from_the_cache_counts_as_recently_used(tmp_path: Pat
 
 
 def test_files_vanishing_while_pruning_are_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.gui import thumbnails
+    from autosimnet_desktop.gui.runtime import thumbnails
 
     folder = tmp_path / "cache"
     entries = fake_entries(folder, 10)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
-from autosimnet_desktop.gui.watcher import FolderWatcher, list_folders
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
+from autosimnet_desktop.gui.runtime.watcher import FolderWatcher, list_folders
 
 from .gui_support import build_window, make_catalogue, make_image, open_and_index
 

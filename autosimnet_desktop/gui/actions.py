@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 
-from autosimnet_desktop.gui.icons import themed
+from autosimnet_desktop.gui.runtime.icons import themed
 
 SP = QStyle.StandardPixmap
 

@@ -30,17 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Path | None) -> Any:
-    """folder -> Catalogue.open(folder, model, data_dir); called on a pool thread.
+    """folder -> open_catalogue(folder, model, data_dir); called on a pool thread.
 
     `model` may be a callable asked at each opening (the window's current model choice).
     """
-    def open_catalogue(folder: Path) -> Any:
-        from autosimnet_desktop.core.catalogue.catalogue import Catalogue  # imported lazily: the window shows before onnxruntime loads
+    def open_folder(folder: Path) -> Any:
+        # Imported here: the window shows before onnxruntime loads.
+        from autosimnet_desktop.core.catalogue.factory import open_catalogue
 
         chosen = model() if callable(model) else model
-        return Catalogue.open(folder, model=chosen or None, data_dir=data_dir)
+        return open_catalogue(folder, model=chosen or None, data_dir=data_dir)
 
-    return open_catalogue
+    return open_folder
 
 
 def preload_engine() -> None:
@@ -48,7 +49,7 @@ def preload_engine() -> None:
     import hnswlib  # noqa: F401
     import onnxruntime  # noqa: F401
 
-    from autosimnet_desktop.core.catalogue.catalogue import catalogue  # noqa: F401
+    from autosimnet_desktop.core.catalogue import factory  # noqa: F401
 
 
 def settle_memory() -> None:
@@ -83,8 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from autosimnet_desktop.gui.main_window import MainWindow, Services
-    from autosimnet_desktop.gui.settings import APPLICATION, ORGANIZATION, Settings
-    from autosimnet_desktop.gui.tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
+    from autosimnet_desktop.gui.runtime.settings import APPLICATION, ORGANIZATION, Settings
+    from autosimnet_desktop.gui.runtime.tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         # A bug in a slot must not kill the app or print a traceback at the user: log it, say it calmly.
         log.error("unhandled exception", exc_info=(kind, exc, tb))
-        from autosimnet_desktop.gui.errors import describe
+        from autosimnet_desktop.gui.runtime.errors import describe
 
         window.messages.show_message(describe(exc), "error")
 
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.folder is not None or (folder is not None and folder.is_dir()):
         window.open_folder(folder)  # a missing FOLDER argument is reported in the window
     if args.query is not None:
-        from autosimnet_desktop.gui.sources import QuerySource
+        from autosimnet_desktop.gui.search.sources import QuerySource
 
         window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
     settle_memory()

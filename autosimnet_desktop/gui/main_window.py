@@ -11,26 +11,26 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import IndexReport, Progress
 from autosimnet_desktop.gui.actions import Actions
-from autosimnet_desktop.gui.catalogue_page import CataloguePage
-from autosimnet_desktop.gui.dialogs import AboutDialog
-from autosimnet_desktop.gui.duplicates_flow import DuplicatesFlow
-from autosimnet_desktop.gui.errors import describe
-from autosimnet_desktop.gui.formatting import index_report_message, reindexed_message, reindexing_message
-from autosimnet_desktop.gui.icons import app_icon
+from autosimnet_desktop.gui.catalogue.page import CataloguePage
+from autosimnet_desktop.gui.dialogs.about import AboutDialog
+from autosimnet_desktop.gui.duplicates.flow import DuplicatesFlow
+from autosimnet_desktop.gui.runtime.errors import describe
+from autosimnet_desktop.gui.runtime.formatting import index_report_message, reindexed_message, reindexing_message
+from autosimnet_desktop.gui.runtime.icons import app_icon
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.mime import OpenFolder, acceptable, interpret
-from autosimnet_desktop.gui.model_menu import ModelMenu
-from autosimnet_desktop.gui.related_export import RelatedExport
-from autosimnet_desktop.gui.result_actions import ResultActions
-from autosimnet_desktop.gui.searches import Searches
-from autosimnet_desktop.gui.services import Services
-from autosimnet_desktop.gui.session import DUPLICATES, INDEX, RELATED, CatalogueSession
-from autosimnet_desktop.gui.settings import Settings
-from autosimnet_desktop.gui.sources import QuerySource
-from autosimnet_desktop.gui.status import CatalogueSummary, JobProgress
-from autosimnet_desktop.gui.tasks import freeze_long_lived_objects, thaw_frozen_objects
-from autosimnet_desktop.gui.thumbnails import ThumbnailCache, ThumbnailLoader
-from autosimnet_desktop.gui.unreadable import UnreadableFiles
+from autosimnet_desktop.gui.runtime.mime import OpenFolder, acceptable, interpret
+from autosimnet_desktop.gui.dialogs.model_menu import ModelMenu
+from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
+from autosimnet_desktop.gui.search.result_actions import ResultActions
+from autosimnet_desktop.gui.search.searches import Searches
+from autosimnet_desktop.gui.runtime.services import Services
+from autosimnet_desktop.gui.catalogue.session import DUPLICATES, INDEX, RELATED, CatalogueSession
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.search.sources import QuerySource
+from autosimnet_desktop.gui.catalogue.status import CatalogueSummary, JobProgress
+from autosimnet_desktop.gui.runtime.tasks import freeze_long_lived_objects, thaw_frozen_objects
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailCache, ThumbnailLoader
+from autosimnet_desktop.gui.dialogs.unreadable import UnreadableFiles
 from autosimnet_desktop.gui.welcome import WelcomePage
 
 

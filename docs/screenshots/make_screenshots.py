@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir  # noqa: E402
 from autosimnet_desktop.gui.app import catalogue_factory, preload_engine  # noqa: E402
 from autosimnet_desktop.gui.main_window import MainWindow, Services  # noqa: E402
-from autosimnet_desktop.gui.settings import Settings  # noqa: E402
-from autosimnet_desktop.gui.sources import QuerySource  # noqa: E402
-from autosimnet_desktop.gui.tasks import TaskRunner, make_pool  # noqa: E402
+from autosimnet_desktop.gui.runtime.settings import Settings  # noqa: E402
+from autosimnet_desktop.gui.search.sources import QuerySource  # noqa: E402
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool  # noqa: E402
 from autosimnet_desktop.locations import sample_catalogue  # noqa: E402
 from gui_stall import make_photos  # noqa: E402
 

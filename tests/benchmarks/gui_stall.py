@@ -91,9 +91,9 @@ def run(images: int, work: Path) -> dict[str, object]:
     from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
     from autosimnet_desktop.gui.app import catalogue_factory, preload_engine, settle_memory
     from autosimnet_desktop.gui.main_window import MainWindow, Services
-    from autosimnet_desktop.gui.settings import Settings
-    from autosimnet_desktop.gui.sources import QuerySource
-    from autosimnet_desktop.gui.tasks import TaskRunner, make_pool
+    from autosimnet_desktop.gui.runtime.settings import Settings
+    from autosimnet_desktop.gui.search.sources import QuerySource
+    from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
 
     folder = work / "catalogue"
     started = time.perf_counter()

@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from autosimnet_desktop.core.records import Progress
-from autosimnet_desktop.gui.formatting import plural, progress_text
+from autosimnet_desktop.gui.runtime.formatting import plural, progress_text
 
 # What the progress line says for each job kind: (verb, noun).
 JOB_WORDS = {

@@ -9,9 +9,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, \
     QWidget
 
-from autosimnet_desktop.gui.formatting import percent
-from autosimnet_desktop.gui.results_model import CARD_ROLE, Card
-from autosimnet_desktop.gui.thumbnails import TILE, make_tile
+from autosimnet_desktop.gui.runtime.formatting import percent
+from autosimnet_desktop.gui.search.results_model import CARD_ROLE, Card
+from autosimnet_desktop.gui.runtime.thumbnails import TILE, make_tile
 
 THUMB = TILE  # logical pixels of the square thumbnail tile
 PAD = 8

@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from autosimnet_desktop.core.records import Progress, SearchHit
-from autosimnet_desktop.gui.duplicates import DuplicatesDialog
-from autosimnet_desktop.gui.session import DUPLICATES, INDEX, CatalogueSession
-from autosimnet_desktop.gui.settings import Settings
-from autosimnet_desktop.gui.system import Desktop
-from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
+from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
+from autosimnet_desktop.gui.catalogue.session import DUPLICATES, INDEX, CatalogueSession
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
 
 class DuplicatesFlow(QObject):

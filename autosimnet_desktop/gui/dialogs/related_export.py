@@ -7,10 +7,10 @@ from typing import Any, Callable
 
 from PySide6.QtWidgets import QWidget
 
-from autosimnet_desktop.gui.catalogue_page import CataloguePage
+from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.services import Services
-from autosimnet_desktop.gui.session import RELATED, CatalogueSession
+from autosimnet_desktop.gui.runtime.services import Services
+from autosimnet_desktop.gui.catalogue.session import RELATED, CatalogueSession
 
 RELATED_K = 10  # the contract's default for `autosimnet related`
 

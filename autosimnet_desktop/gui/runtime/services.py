@@ -10,11 +10,11 @@ from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.exports.formats import as_text, write_text_atomic
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.locations import sample_catalogue
-from autosimnet_desktop.gui.choosers import Choosers
-from autosimnet_desktop.gui.session import CatalogueFactory, default_thumbnail_dir
-from autosimnet_desktop.gui.system import Desktop
-from autosimnet_desktop.gui.tasks import TaskRunner
-from autosimnet_desktop.gui.watcher import FolderWatcher
+from autosimnet_desktop.gui.runtime.choosers import Choosers
+from autosimnet_desktop.gui.catalogue.session import CatalogueFactory, default_thumbnail_dir
+from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
+from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
 
 
 def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:

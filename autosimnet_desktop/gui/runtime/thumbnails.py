@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from autosimnet_desktop.core.images.decode import open_image
-from autosimnet_desktop.gui.tasks import PRIORITY_THUMBNAIL, TaskRunner
+from autosimnet_desktop.gui.runtime.tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 THUMBNAIL_SIZE = 256  # pixels on the long side: sharp in a 160-point cell up to 1.5x display scaling
 TILE = 160  # logical pixels of the square tile a result card shows

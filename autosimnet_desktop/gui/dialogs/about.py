@@ -1,21 +1,17 @@
-"""Small dialogs: About (version and the loaded model's metadata) and the list of unreadable files."""
+"""The About dialog: the app's version and everything the loaded model says about itself."""
 
 from __future__ import annotations
 
 import html
 import platform
-from typing import Any, Callable
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, qVersion
-from PySide6.QtGui import QFont, QGuiApplication, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, \
-    QPushButton, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from autosimnet_desktop import __version__
 from autosimnet_desktop.core.model.encoder import ModelInfo
-from autosimnet_desktop.core.records import Failure
-from autosimnet_desktop.gui.formatting import plural
 
 # Metadata keys shown first and named for people; the rest follow as they are.
 _MODEL_FIELDS = (
@@ -42,21 +38,6 @@ def model_rows(model: ModelInfo | None) -> list[tuple[str, str]]:
     skip = {"input_size", "input_channels", "colour_mode", "resize", "embedding_size", "distance"}
     rows += [(key, value) for key, value in sorted(meta.items()) if key not in skip]
     return rows
-
-
-def lay_out_list_dialog(dialog: QDialog, intro: QWidget, body: QWidget,
-                        actions: list[tuple[str, Callable[[], None]]]) -> None:
-    """An intro line, the list itself, then action buttons beside Close: the shape of the app's list dialogs."""
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
-    for text, slot in actions:
-        button = QPushButton(text, dialog)
-        button.clicked.connect(slot)
-        buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
-    buttons.rejected.connect(dialog.reject)
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(intro)
-    layout.addWidget(body, 1)
-    layout.addWidget(buttons)
 
 
 class AboutDialog(QDialog):
@@ -97,32 +78,3 @@ class AboutDialog(QDialog):
         layout.addLayout(header)
         layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
-
-
-class FailuresDialog(QDialog):
-    """A table of files that could not be indexed and why, with a copy button for support e-mails."""
-
-    def __init__(self, failures: list[Failure] | list[Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Files that could not be read")
-        self.failures = list(failures)
-        intro = QLabel(f"{plural(len(self.failures), 'file')} in the catalogue folder could not be read, so "
-                       "they are left out of searches. Fix or remove them; the next scan picks up the change.",
-                       self)
-        intro.setWordWrap(True)
-        self.table = QTableWidget(len(self.failures), 2, self)
-        self.table.setHorizontalHeaderLabels(["File", "Reason"])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        for row, failure in enumerate(self.failures):
-            self.table.setItem(row, 0, QTableWidgetItem(failure.path))
-            self.table.setItem(row, 1, QTableWidgetItem(failure.reason))
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        lay_out_list_dialog(self, intro, self.table, [("Copy list", self.copy_list)])
-        self.resize(720, 420)
-
-    def copy_list(self) -> None:
-        """Put 'path<TAB>reason' lines on the clipboard."""
-        QGuiApplication.clipboard().setText("\n".join(f"{f.path}\t{f.reason}" for f in self.failures))

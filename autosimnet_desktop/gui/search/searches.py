@@ -7,11 +7,11 @@ from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, QTimer
 
-from autosimnet_desktop.gui.catalogue_page import CataloguePage
+from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.session import CatalogueSession, QueryOutcome
-from autosimnet_desktop.gui.settings import Settings
-from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.catalogue.session import CatalogueSession, QueryOutcome
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.search.sources import QuerySource
 
 MAX_HISTORY = 50  # searches "Back" can return to
 

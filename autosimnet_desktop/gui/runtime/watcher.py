@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from autosimnet_desktop.gui.tasks import PRIORITY_THUMBNAIL, TaskRunner
+from autosimnet_desktop.gui.runtime.tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 MAX_WATCHED_DIRS = 2000  # inotify watches are a per-user budget; the periodic rescan covers the rest
 

@@ -10,10 +10,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from autosimnet_desktop.core.records import Cancelled, IndexReport, Progress, SearchHit
-from autosimnet_desktop.gui.errors import describe
-from autosimnet_desktop.gui.sources import Prepared, QuerySource, prepare
-from autosimnet_desktop.gui.tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
-from autosimnet_desktop.gui.watcher import FolderWatcher
+from autosimnet_desktop.gui.runtime.errors import describe
+from autosimnet_desktop.gui.search.sources import Prepared, QuerySource, prepare
+from autosimnet_desktop.gui.runtime.tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
+from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
 
 CatalogueFactory = Callable[[Path], Any]  # folder -> an opened Catalogue (core.catalogue.Catalogue)
 COUNT_REFRESH_SECONDS = 2.0

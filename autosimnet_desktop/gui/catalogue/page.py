@@ -9,10 +9,10 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import SearchHit
-from autosimnet_desktop.gui.formatting import percent, plural
-from autosimnet_desktop.gui.query_panel import QueryPanel
-from autosimnet_desktop.gui.results_model import ResultsModel
-from autosimnet_desktop.gui.results_view import ResultsView
+from autosimnet_desktop.gui.runtime.formatting import percent, plural
+from autosimnet_desktop.gui.search.query_panel import QueryPanel
+from autosimnet_desktop.gui.search.results_model import ResultsModel
+from autosimnet_desktop.gui.search.results_view import ResultsView
 
 HINT_NO_QUERY = ("Drop a product photo anywhere on this window, paste one (Ctrl+V) or click “Open image…”.\n\n"
                  "The most similar products in your catalogue appear here.")

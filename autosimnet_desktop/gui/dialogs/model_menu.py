@@ -8,10 +8,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject
 
 from autosimnet_desktop.gui.actions import Actions
-from autosimnet_desktop.gui.errors import describe
-from autosimnet_desktop.gui.session import CatalogueSession
-from autosimnet_desktop.gui.settings import Settings
-from autosimnet_desktop.gui.tasks import TaskRunner
+from autosimnet_desktop.gui.runtime.errors import describe
+from autosimnet_desktop.gui.catalogue.session import CatalogueSession
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 
 
 class ModelMenu(QObject):

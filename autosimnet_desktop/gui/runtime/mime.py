@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
 
-from autosimnet_desktop.gui.fetch import is_web_url
-from autosimnet_desktop.gui.sources import QuerySource
+from autosimnet_desktop.gui.runtime.fetch import is_web_url
+from autosimnet_desktop.gui.search.sources import QuerySource
 
 # Encoded image formats we take as raw bytes, so Pillow (not Qt) decodes them on a pool thread.
 _IMAGE_MIME = ("image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff")

@@ -10,8 +10,8 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, 
 from PySide6.QtGui import QPixmap
 
 from autosimnet_desktop.core.records import SearchHit
-from autosimnet_desktop.gui.formatting import file_size, percent
-from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
+from autosimnet_desktop.gui.runtime.formatting import file_size, percent
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, Q
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import Progress, SearchHit
-from autosimnet_desktop.gui.dialogs import lay_out_list_dialog
-from autosimnet_desktop.gui.formatting import percent, plural
-from autosimnet_desktop.gui.settings import DUPLICATE_SIMILARITY_RANGE
-from autosimnet_desktop.gui.status import JobProgress
-from autosimnet_desktop.gui.system import Desktop
-from autosimnet_desktop.gui.thumbnails import ThumbnailLoader
+from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
+from autosimnet_desktop.gui.runtime.formatting import percent, plural
+from autosimnet_desktop.gui.runtime.settings import DUPLICATE_SIMILARITY_RANGE
+from autosimnet_desktop.gui.catalogue.status import JobProgress
+from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
 ICON = 56
 EXPANDED_GROUPS = 50  # expanding thousands of groups would ask for thousands of thumbnails

@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlparse
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
 
-from autosimnet_desktop.gui.fetch import fetch_image
-from autosimnet_desktop.gui.thumbnails import decode_preview
+from autosimnet_desktop.gui.runtime.fetch import fetch_image
+from autosimnet_desktop.gui.runtime.thumbnails import decode_preview
 
 PREVIEW_SIZE = 720  # the query image shown large in the side panel
 

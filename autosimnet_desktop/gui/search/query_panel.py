@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, \
     QVBoxLayout, QWidget
 
-from autosimnet_desktop.gui.settings import RESULT_COUNT_RANGE
+from autosimnet_desktop.gui.runtime.settings import RESULT_COUNT_RANGE
 
 
 class ImagePreview(QWidget):

@@ -11,11 +11,11 @@ from PySide6.QtGui import QGuiApplication, QImage
 from autosimnet_desktop.core.images.decode import ImageError
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.gui.actions import Actions
-from autosimnet_desktop.gui.catalogue_page import CataloguePage
-from autosimnet_desktop.gui.errors import describe
+from autosimnet_desktop.gui.catalogue.page import CataloguePage
+from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.system import Desktop
-from autosimnet_desktop.gui.tasks import TaskRunner
+from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 
 
 def read_qimage(path: Path) -> QImage:

@@ -1,0 +1,1 @@
+"""What runs behind every screen: the app's pool and tasks, settings, desktop services, thumbnails, drops."""
