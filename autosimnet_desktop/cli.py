@@ -17,11 +17,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from autosimnet_desktop import __version__
 from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.records import CancelToken, CoreError, FolderError, Progress
+
+if TYPE_CHECKING:  # the commands import the engine only when they run, so --help stays instant
+    from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -164,14 +167,15 @@ def _clock(seconds: float) -> str:
 # -- commands -------------------------------------------------------------------------------------------
 
 
-def _open(args: argparse.Namespace, folder: Path) -> Any:
-    """Open the catalogue of `folder` with the command's --model and --data-dir."""
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+def _open(args: argparse.Namespace, folder: Path) -> CatalogueAPI:
+    """Open the catalogue of `folder` with the command's --model, --data-dir and --workers."""
+    from autosimnet_desktop.core.catalogue.factory import open_catalogue
+    from autosimnet_desktop.core.indexing.settings import IndexSettings
 
-    return Catalogue.open(folder, model=args.model, data_dir=args.data_dir)
+    return open_catalogue(folder, args.model, args.data_dir, IndexSettings(workers=getattr(args, "workers", None)))
 
 
-def _require_index(catalogue: Any, folder: Path) -> None:
+def _require_index(catalogue: CatalogueAPI, folder: Path) -> None:
     """Fail with a clear message when there is nothing to search in."""
     if catalogue.count():
         return
@@ -182,10 +186,10 @@ def _require_index(catalogue: Any, folder: Path) -> None:
         raise CoreError(f"{folder} has not been indexed yet (run: autosimnet index {folder})")
 
 
-def _colour_weight(args: argparse.Namespace, catalogue: Any) -> float | None:
+def _colour_weight(args: argparse.Namespace, catalogue: CatalogueAPI) -> float | None:
     """--colour-weight, refused (exit 2) for a model whose embedding has no separate colour part."""
-    weight = getattr(args, "colour_weight", None)
-    if weight is not None and getattr(catalogue, "segments", None) is None:
+    weight: float | None = getattr(args, "colour_weight", None)  # not every command has the option
+    if weight is not None and catalogue.segments is None:
         raise UsageError(f"--colour-weight needs a model with separate shape and colour parts; "
                          f"{catalogue.model.label} has one embedding (leave the option out, or use "
                          f"--model autosimnet-product)")
@@ -194,10 +198,8 @@ def _colour_weight(args: argparse.Namespace, catalogue: Any) -> float | None:
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet index FOLDER."""
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue, check_folder, load_encoder
-
-    folder = check_folder(args.folder)
-    catalogue = Catalogue(folder, load_encoder(args.model), args.data_dir, workers=args.workers)
+    folder = Path(args.folder)
+    catalogue = _open(args, folder)
     cancel = CancelToken()
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
 
@@ -236,7 +238,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet query IMAGE --folder FOLDER."""
-    from autosimnet_desktop.core.images.decode import ImageError
+    from autosimnet_desktop.core.records import ImageError
 
     image: Path = args.image
     if not image.exists():

@@ -31,7 +31,8 @@ def _expect(condition: bool, message: str) -> None:
 
 def check(folder: Path | None = None, model: str | None = None, k: int = TOP_K) -> str:
     """Run the checks; returns the summary line or raises SelfTestError (or the core's own errors)."""
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue  # here, not at module level: `--version` must stay instant
+    # Imported here, not at module level: `--version` must stay instant.
+    from autosimnet_desktop.core.catalogue.factory import open_catalogue
     from autosimnet_desktop.core.images.decode import SUPPORTED_EXTENSIONS
 
     start = time.perf_counter()
@@ -44,7 +45,7 @@ def check(folder: Path | None = None, model: str | None = None, k: int = TOP_K) 
     _expect(len(images) >= 2, f"the sample catalogue has {len(images)} images, need at least 2")
 
     with tempfile.TemporaryDirectory(prefix="autosimnet-selftest-") as data_dir:
-        catalogue = Catalogue.open(folder, model=model_path, data_dir=data_dir)
+        catalogue = open_catalogue(folder, model=model_path, data_dir=data_dir)
         try:
             report = catalogue.index()
             _expect(not report.cancelled, "indexing was cancelled")

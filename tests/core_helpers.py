@@ -5,13 +5,20 @@ from __future__ import annotations
 import io
 import os
 import struct
+import sys
+import threading
+import time
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from autosimnet_desktop.bench.runner import product_photo
+from autosimnet_desktop.core.files.reading import FileState, read_file
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
 
 def photo(seed: int, size: tuple[int, int] = (60, 80)) -> Image.Image:
@@ -145,3 +152,73 @@ def add_hostile_files(folder: Path) -> dict[str, str]:
     (folder / "notes.txt").write_text("not an image, not a candidate\n")
     (folder / "README").write_text("BM: no extension and not an image: ignored, not listed\n")
     return expected
+
+
+class SpyEncoder(Encoder):
+    """The real ONNX encoder, noting each call's batch size and thread (and optionally slowed down)."""
+
+    def __init__(self, model_path: Path, delay: float = 0.0) -> None:
+        super().__init__(model_path)
+        self.delay = delay
+        self.calls: list[tuple[int, int, tuple[int, int]]] = []  # (rows, native thread id, (nice, policy))
+
+    def encode(self, batch: np.ndarray) -> np.ndarray:
+        self.calls.append((len(batch), threading.get_native_id(), thread_priority()))
+        if self.delay:
+            time.sleep(self.delay)
+        return super().encode(batch)
+
+
+class SpyIndex(VectorIndex):
+    """A real vector index that notes the labels of each `add` (one call per recorded batch) and its thread."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self.added: list[list[int]] = []
+        self.priorities: set[tuple[int, int]] = set()
+
+    def add(self, labels: Iterable[int], vectors: np.ndarray, threads: int = 1) -> None:
+        labels = list(labels)
+        self.added.append(labels)
+        self.priorities.add(thread_priority())
+        super().add(labels, vectors, threads)
+
+
+class SpyReader:
+    """read_file, noting which thread read each file (the thread that decodes it)."""
+
+    def __init__(self) -> None:
+        self.threads: dict[str, str] = {}
+        self.priorities: set[tuple[int, int]] = set()
+
+    def __call__(self, path: Path, max_bytes: int) -> tuple[bytes, FileState]:
+        self.threads[path.name] = threading.current_thread().name
+        self.priorities.add(thread_priority())
+        return read_file(path, max_bytes)
+
+
+def thread_priority() -> tuple[int, int]:
+    """(nice value, scheduling policy) of the calling thread; (0, 0) where they are not per thread."""
+    if not sys.platform.startswith("linux"):
+        return 0, 0
+    thread = threading.get_native_id()
+    return os.getpriority(os.PRIO_PROCESS, thread), os.sched_getscheduler(thread)
+
+
+def read_file_while_it_grows(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
+    """read_file on a file that a copy keeps appending to: each of its reads is followed by more bytes."""
+    real_read = os.read
+    inode = path.stat().st_ino
+
+    def read_then_grow(fd: int, size: int) -> bytes:
+        data = real_read(fd, size)
+        if os.fstat(fd).st_ino == inode:  # other threads read other files meanwhile
+            with open(path, "ab") as more:
+                more.write(b"\0" * 100)
+        return data
+
+    os.read = read_then_grow  # the file system is the boundary here: what a concurrent copy does to it
+    try:
+        return read_file(path, max_bytes)
+    finally:
+        os.read = real_read

@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from autosimnet_desktop.core.catalogue.catalogue import Catalogue, load_encoder
+from autosimnet_desktop.core.catalogue.factory import build_catalogue, load_encoder, open_catalogue
 from autosimnet_desktop.core.model.encoder import Encoder
-from autosimnet_desktop.core.images.decode import ImageError
-from autosimnet_desktop.core.indexing.pipeline import IndexSettings
+from autosimnet_desktop.core.files.reading import FileState, read_file
+from autosimnet_desktop.core.records import ImageError
+from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
 from autosimnet_desktop.locations import DEFAULT_MODEL
 
 from .conftest import PAPER_MODEL, shared_data
-from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
+from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, read_file_while_it_grows, write_photo
 
 SMALL_BATCHES = IndexSettings(batch_size=8, small_batch_size=8, chunk_size=2, small_chunk_size=2, workers=2)
 
@@ -48,7 +49,7 @@ def test_hostile_catalogue_indexes_every_good_file_and_lists_every_bad_one(tmp_p
     expected = add_hostile_files(folder)
     before = tree_state(folder)
 
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     report = catalogue.index()
 
     reasons = {f.path: f.reason for f in report.failures}
@@ -68,7 +69,7 @@ def test_hostile_catalogue_indexes_every_good_file_and_lists_every_bad_one(tmp_p
 def test_second_run_changes_nothing_and_does_not_rewrite_the_index(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 20)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     assert catalogue.index().new == 20
     index_file = catalogue.index_path
     saved = index_file.stat().st_mtime_ns
@@ -81,7 +82,7 @@ def test_second_run_changes_nothing_and_does_not_rewrite_the_index(tmp_path: Pat
 def test_add_change_delete_rename_are_picked_up(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 10)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
 
     write_photo(folder / "new" / "added.jpg", 100)
@@ -103,7 +104,7 @@ def test_add_change_delete_rename_are_picked_up(tmp_path: Path, encoder: Encoder
 def test_files_deleted_since_the_last_index_never_appear_in_results(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 16)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     deleted = set(paths[1:12])  # more than the few spare neighbours a top-k search asks for
     for relpath in deleted:
@@ -122,7 +123,7 @@ def test_files_deleted_since_the_last_index_never_appear_in_results(tmp_path: Pa
 def test_new_mtime_with_same_content_is_not_re_encoded(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     target = folder / "shoes" / "item-0000.jpg"
     os.utime(target, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
@@ -135,7 +136,7 @@ def test_content_change_with_same_size_and_mtime_is_detected(tmp_path: Path, enc
     target = write_photo(folder / "a.bmp", 1, "BMP")  # BMPs of one size have one byte length
     write_photo(folder / "b.bmp", 2, "BMP")
     stamp = target.stat().st_mtime_ns
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     write_photo(target, 3, "BMP")
     os.utime(target, ns=(stamp, stamp))  # same size, same mtime: only the content tells
@@ -148,7 +149,7 @@ def test_content_change_with_same_size_and_mtime_is_detected(tmp_path: Path, enc
 def test_query_accepts_path_bytes_and_pil_and_handles_any_k(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 8)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     source = folder / paths[3]
     for query in (source, str(source), source.read_bytes(), Image.open(source)):
@@ -169,7 +170,7 @@ def test_similar_to_excludes_the_item_and_unknown_paths_raise(tmp_path: Path, en
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 6)
     shutil.copy(folder / paths[0], folder / "copy.jpg")
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     hits = catalogue.similar_to(paths[0], k=10)
     assert len(hits) == 6 and paths[0] not in {h.path for h in hits}
@@ -183,7 +184,7 @@ def test_related_and_duplicates(tmp_path: Path, encoder: Encoder) -> None:
     paths = make_catalogue(folder, 10)
     shutil.copy(folder / paths[0], folder / "dup-a.jpg")
     shutil.copy(folder / paths[0], folder / "dup-b.jpg")
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     seen: list[Progress] = []
     related = catalogue.related(k=4, progress=seen.append)
@@ -208,7 +209,7 @@ def test_duplicates_groups_every_copy_even_beyond_the_neighbours_first_looked_at
     placeholder.mkdir()
     for i in range(30):  # a shop's "no photo yet" image, 30 times: more than the 20 neighbours first asked for
         shutil.copy(folder / paths[0], placeholder / f"todo-{i:02d}.jpg")
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     groups = catalogue.duplicates(min_similarity=0.999)
     assert len(groups) == 1 and len(groups[0]) == 31
@@ -224,12 +225,12 @@ def test_cancel_keeps_finished_work_and_the_next_run_resumes(tmp_path: Path, enc
         if p.stage == "indexing" and p.done >= 16:
             cancel.cancel()
 
-    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    catalogue = build_catalogue(folder, encoder, settings=SMALL_BATCHES)
     first = catalogue.index(progress=stop_after_two_batches, cancel=cancel)
     assert first.cancelled and 16 <= first.new < 60
     catalogue.close()
 
-    reopened = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    reopened = build_catalogue(folder, encoder, settings=SMALL_BATCHES)
     assert reopened.count() == first.new  # what was finished was saved
     second = reopened.index()
     assert not second.cancelled and second.new == 60 - first.new and second.unchanged == first.new
@@ -240,7 +241,7 @@ def test_progress_reports_rate_eta_and_current_file(tmp_path: Path, encoder: Enc
     folder = tmp_path / "shop"
     make_catalogue(folder, 20)
     seen: list[Progress] = []
-    Catalogue(folder, encoder, settings=SMALL_BATCHES).index(progress=seen.append)
+    build_catalogue(folder, encoder, settings=SMALL_BATCHES).index(progress=seen.append)
     indexing = [p for p in seen if p.stage == "indexing"]
     assert seen[0].stage == "scanning" and indexing[-1].done == indexing[-1].total == 20
     assert all(p.rate > 0 and p.current.endswith(".jpg") for p in indexing)
@@ -261,7 +262,7 @@ def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Enc
             write_photo(folder / "zz" / "changes.jpg", 202)
 
     settings = IndexSettings(batch_size=4, small_batch_size=4, chunk_size=1, small_chunk_size=1, workers=1)
-    catalogue = Catalogue(folder, encoder, settings=settings)
+    catalogue = build_catalogue(folder, encoder, settings=settings)
     report = catalogue.index(progress=meddle)
     assert [f.path for f in report.failures] == ["zz/vanishes.jpg"]
     assert "not found" in report.failures[0].reason
@@ -272,37 +273,28 @@ def test_files_vanishing_or_changing_during_the_run(tmp_path: Path, encoder: Enc
 
 
 def test_an_unreadable_file_and_a_file_still_being_written_are_listed_with_their_reasons(
-        tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autosimnet_desktop.core.indexing import pipeline as indexer
-
+        tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
     locked = write_photo(folder / "locked.jpg", 300)
     growing = write_photo(folder / "copying.jpg", 301)
-    real_open, real_read = os.open, indexer._read_to_end
+    refused = {locked, growing}  # emptied once the owner has fixed the rights and the copy has finished
 
-    def open_as_a_normal_user(path, flags, *args, **kwargs):  # root could read a chmod 000 file anyway
-        if Path(path) == locked:
+    def read_as_a_normal_user_while_a_copy_goes_on(path: Path, max_bytes: int) -> tuple[bytes, FileState]:
+        if path == locked and locked in refused:  # root could read a chmod 000 file anyway
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, flags, *args, **kwargs)
+        if path == growing and growing in refused:
+            return read_file_while_it_grows(path, max_bytes)
+        return read_file(path, max_bytes)
 
-    def read_while_a_copy_goes_on(fd: int, size: int) -> bytes:
-        data = real_read(fd, size)
-        if os.fstat(fd).st_ino == growing.stat().st_ino:
-            with open(growing, "ab") as more:  # the copy is still writing while we read
-                more.write(b"\0" * 100)
-        return data
-
-    monkeypatch.setattr(indexer.os, "open", open_as_a_normal_user)
-    monkeypatch.setattr(indexer, "_read_to_end", read_while_a_copy_goes_on)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder, read=read_as_a_normal_user_while_a_copy_goes_on)
     report = catalogue.index()
     reasons = {f.path: f.reason for f in report.failures}
     assert report.new == 6 and set(reasons) == {"locked.jpg", "copying.jpg"}
     assert "permission denied" in reasons["locked.jpg"].lower()
     assert "kept changing" in reasons["copying.jpg"]
     assert {f.path for f in catalogue.failures()} == set(reasons)  # what `info` lists
-    monkeypatch.undo()
+    refused.clear()
     again = catalogue.index()  # readable and finished now: both are indexed
     assert again.new == 2 and again.unreadable == 0 and catalogue.count() == 8
 
@@ -323,7 +315,7 @@ def test_a_run_that_fails_leaves_the_index_in_memory_as_saved(tmp_path: Path, en
         return real_add(self, rows, checked_at)
 
     monkeypatch.setattr(Store, "add_indexed", fail_on_the_second_batch)
-    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    catalogue = build_catalogue(folder, encoder, settings=SMALL_BATCHES)
     with pytest.raises(OSError):
         catalogue.index()
     assert catalogue.count() == 0 and catalogue.query(folder / "shoes" / "item-0000.jpg", k=5) == []
@@ -338,7 +330,7 @@ def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled
 
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 20)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     changed = paths[3]
     write_photo(folder / changed, 9999, size=(70, 90))  # new content and size: its row is rewritten
@@ -357,7 +349,7 @@ def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled
             catalogue.index(progress=cancel_once_a_batch_is_recording, cancel=token)
     assert not catalogue.store._conn.in_transaction  # rolled back: the rewritten row is not kept
     catalogue.close()  # (closing commits whatever is pending: nothing must be)
-    reopened = Catalogue(folder, encoder)
+    reopened = build_catalogue(folder, encoder)
     report = reopened.index()
     assert report.changed == 1 and report.unchanged == 19
     hit = reopened.query(folder / changed, k=1)[0]
@@ -374,36 +366,36 @@ def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> 
     onnx.save(proto, str(other_path))
     folder = tmp_path / "shop"
     make_catalogue(folder, 8)
-    Catalogue(folder, encoder).index()
+    build_catalogue(folder, encoder).index()
 
-    switched = Catalogue(folder, load_encoder(other_path))
+    switched = build_catalogue(folder, load_encoder(other_path))
     assert switched.count() == 0 and "built with" in switched.info().note
     assert switched.query(folder / "shoes" / "item-0000.jpg") == []
     report = switched.index()
     assert report.rebuilt and report.changed == 8 and "re-encodes" in report.message
     assert switched.count() == 8
     switched.close()
-    assert Catalogue(folder, encoder).index().rebuilt  # and back again
+    assert build_catalogue(folder, encoder).index().rebuilt  # and back again
 
 
 def test_open_reports_missing_folder_and_bad_model(tmp_path: Path) -> None:
     with pytest.raises(FolderError):
-        Catalogue.open(tmp_path / "missing")
+        open_catalogue(tmp_path / "missing")
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(FolderError):
-        Catalogue.open(tmp_path / "file.txt")
+        open_catalogue(tmp_path / "file.txt")
     with pytest.raises(ModelError):
-        Catalogue.open(tmp_path, model=tmp_path / "nope.onnx")
+        open_catalogue(tmp_path, model=tmp_path / "nope.onnx")
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelError):
-        Catalogue.open(tmp_path, model=bad)
+        open_catalogue(tmp_path, model=bad)
 
 
 def test_queries_during_indexing_see_the_items_indexed_so_far(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 120)
-    catalogue = Catalogue(folder, encoder, settings=SMALL_BATCHES)
+    catalogue = build_catalogue(folder, encoder, settings=SMALL_BATCHES)
     probe = (folder / paths[0]).read_bytes()
     errors: list[BaseException] = []
     counts: list[int] = []
@@ -439,11 +431,11 @@ def test_queries_during_indexing_see_the_items_indexed_so_far(tmp_path: Path, en
 def test_damaged_store_and_missing_index_are_recovered(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     catalogue.index()
     catalogue.close()
     catalogue.index_path.unlink()
-    reopened = Catalogue(folder, encoder)
+    reopened = build_catalogue(folder, encoder)
     assert reopened.count() == 0 and "missing" in reopened.info().note
     report = reopened.index()
     assert report.changed == 6 and reopened.count() == 6
@@ -453,7 +445,7 @@ def test_damaged_store_and_missing_index_are_recovered(tmp_path: Path, encoder: 
     for extra in ("-wal", "-shm"):
         Path(f"{store_file}{extra}").unlink(missing_ok=True)
     store_file.write_bytes(b"garbage" * 100)
-    damaged = Catalogue(folder, encoder)
+    damaged = build_catalogue(folder, encoder)
     report = damaged.index()
     assert "damaged" in report.message and damaged.count() == 6
 
@@ -468,7 +460,7 @@ def test_scale_is_estimated_when_the_model_has_none(tmp_path: Path) -> None:
     onnx.save(proto, str(plain))
     folder = tmp_path / "shop"
     make_catalogue(folder, 30)
-    catalogue = Catalogue(folder, load_encoder(plain))
+    catalogue = build_catalogue(folder, load_encoder(plain))
     catalogue.index()
     info = catalogue.info()
     assert info.scale_source == "catalogue" and info.distance_scale > 0
@@ -476,7 +468,7 @@ def test_scale_is_estimated_when_the_model_has_none(tmp_path: Path) -> None:
     sims = np.array([h.similarity for hits in related.values() for h in hits])
     assert 0.2 < float(np.mean(sims)) < 0.6  # a typical pair is about exp(-1)
     catalogue.close()
-    assert Catalogue(folder, load_encoder(plain)).store.get_meta("scale_estimate") is not None
+    assert build_catalogue(folder, load_encoder(plain)).store.get_meta("scale_estimate") is not None
 
 
 def test_real_product_photos_find_themselves(tmp_path: Path, encoder: Encoder) -> None:
@@ -486,7 +478,7 @@ def test_real_product_photos_find_themselves(tmp_path: Path, encoder: Encoder) -
     files = sorted(source.glob("*.jpg"))[:150]
     for f in files:
         shutil.copy(f, folder / f.name)
-    catalogue = Catalogue(folder, encoder)
+    catalogue = build_catalogue(folder, encoder)
     report = catalogue.index()
     assert report.new == len(files) and report.unreadable == 0
     for f in files[:20]:
@@ -496,7 +488,7 @@ def test_real_product_photos_find_themselves(tmp_path: Path, encoder: Encoder) -
 def test_one_indexer_at_a_time_and_a_second_catalogue_picks_up_its_work(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 24)
-    first, second = Catalogue(folder, encoder, settings=SMALL_BATCHES), Catalogue(folder, encoder)
+    first, second = build_catalogue(folder, encoder, settings=SMALL_BATCHES), build_catalogue(folder, encoder)
     started, release = threading.Event(), threading.Event()
     outcome: list[object] = []
 
@@ -524,13 +516,13 @@ def test_one_indexer_at_a_time_and_a_second_catalogue_picks_up_its_work(tmp_path
 def test_a_moved_catalogue_folder_never_shows_stale_results(tmp_path: Path, encoder: Encoder) -> None:
     folder = tmp_path / "shop"
     paths = make_catalogue(folder, 6)
-    Catalogue(folder, encoder).index()
+    build_catalogue(folder, encoder).index()
     moved = tmp_path / "elsewhere" / "shop"
     moved.parent.mkdir()
     folder.rename(moved)
     with pytest.raises(FolderError):
-        Catalogue(folder, encoder)
-    catalogue = Catalogue(moved, encoder)
+        build_catalogue(folder, encoder)
+    catalogue = build_catalogue(moved, encoder)
     assert catalogue.count() == 0  # a new place is a new catalogue: nothing points into the old one
     assert catalogue.index().new == 6
     assert sorted(catalogue.related(k=1)) == paths
@@ -561,20 +553,20 @@ def coloured_products(folder: Path) -> None:
 def test_the_default_model_is_the_fused_product_model(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 4)
-    with Catalogue.open(folder) as catalogue:
+    with open_catalogue(folder) as catalogue:
         assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-product.onnx"
-        assert catalogue.segments is not None and 0 < catalogue.default_colour_weight < 1
+        assert catalogue.segments is not None and 0 < catalogue.segments.default_weight < 1
         assert catalogue.encoder.dim == catalogue.model.embedding_size <= 256
 
 
 def test_colour_weight_moves_the_ranking_from_shape_to_colour(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     coloured_products(folder)
-    with Catalogue.open(folder) as catalogue:
+    with open_catalogue(folder) as catalogue:
         catalogue.index()
         probe = "box/red-0.png"
         default = catalogue.similar_to(probe, 5)
-        assert catalogue.similar_to(probe, 5, colour_weight=catalogue.default_colour_weight) == default
+        assert catalogue.similar_to(probe, 5, colour_weight=catalogue.segments.default_weight) == default
         shape_only = catalogue.similar_to(probe, 3, colour_weight=0.0)
         colour_only = catalogue.similar_to(probe, 3, colour_weight=1.0)
         assert all(hit.path.startswith("box/") for hit in shape_only), shape_only
@@ -593,10 +585,10 @@ def test_colour_weight_moves_the_ranking_from_shape_to_colour(tmp_path: Path) ->
 def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    with Catalogue.open(folder) as product:
+    with open_catalogue(folder) as product:
         product.index()
         assert product.model_change() is None
-    with Catalogue.open(folder, model="autosimnet-paper") as paper:
+    with open_catalogue(folder, model="autosimnet-paper") as paper:
         assert paper.model_change() == ("autosimnet-product 1.2", 6)
         assert paper.count() == 0 and "autosimnet-product" in paper.info().note
         report = paper.index()
@@ -624,7 +616,7 @@ def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, m
     monkeypatch.setattr(encoder, "encode", encode)
     Image.new("RGB", (60, 80), "white").save(folder / "shoes" / "blank.jpg", quality=95)
     assert np.isnan(encoder.encode(blank)).all()
-    catalogue = Catalogue(folder, encoder, tmp_path / "data", settings=SMALL_BATCHES)
+    catalogue = build_catalogue(folder, encoder, tmp_path / "data", settings=SMALL_BATCHES)
     report = catalogue.index()
     assert report.new == 12 and report.unreadable == 1
     assert {f.path: f.reason for f in report.failures} == {"shoes/blank.jpg": "the model produced no usable embedding"}
@@ -638,7 +630,7 @@ def test_a_closed_catalogue_is_freed_without_the_garbage_collector(tmp_path: Pat
 
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    catalogue = Catalogue(folder, encoder, tmp_path / "data")
+    catalogue = build_catalogue(folder, encoder, tmp_path / "data")
     catalogue.index()
     assert catalogue.query(folder / "shoes" / "item-0000.jpg", k=2)[0].path == "shoes/item-0000.jpg"
     refs = [weakref.ref(catalogue), weakref.ref(catalogue.vector_index), weakref.ref(catalogue.searcher)]

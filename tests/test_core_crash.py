@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+from autosimnet_desktop.core.catalogue.factory import build_catalogue
 from autosimnet_desktop.core.model.encoder import Encoder
 
 from .conftest import PAPER_MODEL
@@ -21,13 +21,13 @@ from .core_helpers import make_catalogue
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
+    from autosimnet_desktop.core.catalogue.factory import build_catalogue
     from autosimnet_desktop.core.model.encoder import Encoder
-    from autosimnet_desktop.core.indexing.pipeline import IndexSettings
+    from autosimnet_desktop.core.indexing.settings import IndexSettings
 
     settings = IndexSettings(batch_size=8, small_batch_size=8, chunk_size=2, small_chunk_size=2, workers=2,
                              checkpoint_items=24, checkpoint_seconds=3600)
-    catalogue = Catalogue(Path(sys.argv[1]), Encoder(sys.argv[2]), settings=settings)
+    catalogue = build_catalogue(Path(sys.argv[1]), Encoder(sys.argv[2]), settings=settings)
     catalogue.index(progress=lambda p: print(p.stage, p.done, flush=True))
     print("finished", flush=True)
 """)
@@ -52,7 +52,7 @@ def test_sigkill_mid_index_leaves_a_usable_index(tmp_path: Path, kill_after: int
     assert child.returncode == -signal.SIGKILL
 
     encoder = Encoder(PAPER_MODEL)
-    reopened = Catalogue(folder, encoder)
+    reopened = build_catalogue(folder, encoder)
     survived = reopened.count()
     assert 0 < survived < len(paths)  # the checkpoints before the kill were kept
     for hit in reopened.query(folder / paths[0], k=survived):
@@ -64,4 +64,4 @@ def test_sigkill_mid_index_leaves_a_usable_index(tmp_path: Path, kill_after: int
     related = reopened.related(k=3)
     assert sorted(related) == paths
     reopened.close()
-    assert Catalogue(folder, encoder).index().unchanged == len(paths)
+    assert build_catalogue(folder, encoder).index().unchanged == len(paths)

@@ -20,12 +20,14 @@ from autosimnet_desktop.core.storage import datadirs
 from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.records import SearchHit, StoreError
 from autosimnet_desktop.core.files.scanner import scan
-from autosimnet_desktop.core.search.searcher import distance_for, estimate_scale, similarity
+from autosimnet_desktop.core.search.searcher import estimate_scale, similarity
 from autosimnet_desktop.core.storage.store import FAILED, INDEXED, SCHEMA_VERSION, Store
 from autosimnet_desktop.core.storage.vector_index import MIN_CAPACITY, VectorIndex
 
 from .conftest import PAPER_MODEL
-from .core_helpers import write_photo
+from autosimnet_desktop.core.model.encoder import Encoder
+
+from .core_helpers import SpyEncoder, SpyIndex, SpyReader, thread_priority, write_photo
 
 
 def test_data_dirs_are_keyed_by_absolute_path_and_overridable(tmp_path: Path,
@@ -200,7 +202,6 @@ def test_similarity_is_one_at_zero_and_exp_minus_one_at_the_scale() -> None:
     assert similarity(0.0, 2.0) == 1.0
     assert similarity(2.0, 2.0) == pytest.approx(np.exp(-1))
     assert similarity(1.0, 0.0) == 0.0
-    assert similarity(distance_for(0.95, 3.0), 3.0) == pytest.approx(0.95)
     vectors = np.random.default_rng(3).standard_normal((500, 32)).astype(np.float32)
     assert estimate_scale(vectors) == pytest.approx(np.sqrt(2 * 32), rel=0.05)
     assert estimate_scale(vectors[:1]) == 0.0
@@ -290,7 +291,7 @@ def test_to_array_applies_the_models_mean_and_std_per_channel() -> None:
 
 
 def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_file() -> None:
-    from autosimnet_desktop.core.indexing.pipeline import SMALL_FILE_BYTES, plan_chunks
+    from autosimnet_desktop.core.indexing.decoding import SMALL_FILE_BYTES, plan_chunks
 
     small, big = SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1
     sizes = [small, big, small, small, big, big, small, big, small]
@@ -303,7 +304,7 @@ def test_plan_chunks_keeps_small_and_big_files_apart_in_order_of_their_first_fil
 
 def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None:
     from autosimnet_desktop.core.images.decode import Preprocess
-    from autosimnet_desktop.core.indexing.pipeline import IndexSettings, input_bytes
+    from autosimnet_desktop.core.indexing.settings import IndexSettings, input_bytes
 
     settings = IndexSettings(chunk_size=32, small_chunk_size=128, max_chunk_bytes=16 << 20)
     shipped = Preprocess(size=64, colour_mode="RGB", mean=(0.0,) * 3, std=(1.0,) * 3)
@@ -315,166 +316,117 @@ def test_chunks_of_a_model_with_a_big_input_stay_within_the_memory_cap() -> None
     assert IndexSettings(max_chunk_bytes=1).chunk_sizes(shipped) == (1, 1)  # never empty
 
 
-def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core.indexing import pipeline as indexer
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
-    from autosimnet_desktop.core.model.encoder import Encoder
+def test_small_files_are_decoded_on_one_thread_and_recorded_in_bigger_batches(tmp_path: Path) -> None:
+    from autosimnet_desktop.core.catalogue.factory import build_catalogue
+    from autosimnet_desktop.core.indexing.decoding import SMALL_FILE_BYTES
+    from autosimnet_desktop.core.indexing.settings import IndexSettings
 
     folder = tmp_path / "shop"
     small = [write_photo(folder / f"thumb{i:02d}.jpg", i, size=(60, 80)) for i in range(40)]
     big = [write_photo(folder / f"photo{i:02d}.jpg", 100 + i, size=(600, 800)) for i in range(40)]
-    assert max(p.stat().st_size for p in small) <= indexer.SMALL_FILE_BYTES < min(p.stat().st_size for p in big)
-    decoded_on: dict[str, str] = {}
-    real_decode = indexer.decode_file
-
-    def recording(folder_: Path, relpath: str, *args):
-        decoded_on[relpath] = threading.current_thread().name
-        return real_decode(folder_, relpath, *args)
-
-    monkeypatch.setattr(indexer, "decode_file", recording)
-    batches: list[list[str]] = []
-    real_index_batch = indexer.Indexer._index_batch
-
-    def index_batch(self, batch, *args):
-        batches.append([d.relpath for d in batch])
-        return real_index_batch(self, batch, *args)
-
-    monkeypatch.setattr(indexer.Indexer, "_index_batch", index_batch)
-    settings = indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8, small_batch_size=16)
-    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data", settings=settings)
+    assert max(p.stat().st_size for p in small) <= SMALL_FILE_BYTES < min(p.stat().st_size for p in big)
+    encoder, reader = Encoder(PAPER_MODEL), SpyReader()
+    index = SpyIndex(encoder.dim)
+    settings = IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8, small_batch_size=16)
+    catalogue = build_catalogue(folder, encoder, tmp_path / "data", settings, vector_index=index, read=reader)
     try:
         report = catalogue.index()
+        batches = [[catalogue.store.paths(labels)[label] for label in labels] for labels in index.added]
     finally:
         catalogue.close()
     assert report.new == 80 and not report.unreadable
     # Recorded in order, big files (photo*) in batches of 8, small ones (thumb*) in batches of 16.
     assert [name for batch in batches for name in batch] == sorted(p.name for p in small + big)
     assert [len(batch) for batch in batches] == [8] * 5 + [16, 16, 8]
-    small_threads = {decoded_on[p.name] for p in small}
-    big_threads = {decoded_on[p.name] for p in big}
+    small_threads = {reader.threads[p.name] for p in small}
+    big_threads = {reader.threads[p.name] for p in big}
     assert len(small_threads) == 1 and small_threads.pop().startswith("autosimnet-decode-small")
     assert big_threads and all(name.startswith("autosimnet-decode_") for name in big_threads)
 
 
 def test_a_batch_holding_bigger_photos_closes_at_batch_size_and_chunks_respect_the_memory_cap(
-        tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core.indexing import pipeline as indexer
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
-    from autosimnet_desktop.core.model.encoder import Encoder
+        tmp_path: Path) -> None:
+    from autosimnet_desktop.core.catalogue.factory import build_catalogue
+    from autosimnet_desktop.core.indexing.settings import IndexSettings, input_bytes
 
     folder = tmp_path / "shop"
     for i in range(40):  # photo and thumbnail names interleave: chunks alternate big, small, big...
         write_photo(folder / f"{i:02d}-photo.jpg", 100 + i, size=(600, 800))
         write_photo(folder / f"{i:02d}-thumb.jpg", i, size=(60, 80))
-    batches: list[int] = []
-    chunks: list[int] = []
-    real_index_batch, real_decode_chunk = indexer.Indexer._index_batch, indexer.decode_chunk
-
-    def index_batch(self, batch, *args):
-        batches.append(len(batch))
-        return real_index_batch(self, batch, *args)
-
-    def decode_chunk(folder_, relpaths, *args):
-        chunks.append(len(relpaths))
-        return real_decode_chunk(folder_, relpaths, *args)
-
-    monkeypatch.setattr(indexer.Indexer, "_index_batch", index_batch)
-    monkeypatch.setattr(indexer, "decode_chunk", decode_chunk)
-    encoder = Encoder(PAPER_MODEL)
-    settings = indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=16, small_batch_size=32)
-    catalogue = Catalogue(folder, encoder, tmp_path / "data", settings=settings)
+    encoder = SpyEncoder(PAPER_MODEL)  # every file is good, so each chunk is encoded in one call
+    index = SpyIndex(encoder.dim)
+    settings = IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=16, small_batch_size=32)
+    catalogue = build_catalogue(folder, encoder, tmp_path / "data", settings, vector_index=index)
     try:
         assert catalogue.index().new == 80
         # Each batch is a big chunk and a small one: it holds bigger photos, so it closes at 16, not 32.
-        assert batches == [16] * 5 and chunks == [8] * 10
-        batches.clear()
-        chunks.clear()
-        capped = indexer.IndexSettings(workers=2, max_chunk_bytes=3 * indexer.input_bytes(encoder.preprocess))
+        assert [len(labels) for labels in index.added] == [16] * 5
+        assert [rows for rows, _, _ in encoder.calls] == [8] * 10
+        encoder.calls.clear()
+        capped = IndexSettings(workers=2, max_chunk_bytes=3 * input_bytes(encoder.preprocess))
         catalogue.close()
-        catalogue = Catalogue(folder, encoder, tmp_path / "capped", settings=capped)
+        catalogue = build_catalogue(folder, encoder, tmp_path / "capped", capped)
         assert catalogue.index().new == 80
+        chunks = [rows for rows, _, _ in encoder.calls]
         assert max(chunks) == 3 and sum(chunks) == 80  # 3 images' worth of memory per chunk
     finally:
         catalogue.close()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are only lowered on Linux")
-def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core.indexing import pipeline as indexer
-    from autosimnet_desktop.core.storage import vector_index
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
-    from autosimnet_desktop.core.model.encoder import Encoder
+def test_encoding_and_recording_threads_yield_to_decoding(tmp_path: Path) -> None:
+    from autosimnet_desktop.core.catalogue.factory import build_catalogue
+    from autosimnet_desktop.core.indexing.pipeline import HELPER_NICENESS
+    from autosimnet_desktop.core.indexing.settings import IndexSettings
 
     folder = tmp_path / "shop"
     for i in range(20):
         write_photo(folder / f"thumb{i:02d}.jpg", i)
         write_photo(folder / f"photo{i:02d}.jpg", 100 + i, size=(600, 800))
-    niceness: dict[str, set[int]] = {}
-
-    def record(role: str) -> None:
-        thread = threading.get_native_id()
-        niceness.setdefault(role, set()).add((os.getpriority(os.PRIO_PROCESS, thread), os.sched_getscheduler(thread)))
-
-    def spy(role: str, real):
-        def wrapper(*args, **kwargs):
-            record(role)
-            return real(*args, **kwargs)
-        return wrapper
-
-    monkeypatch.setattr(indexer, "decode_file", spy("decode", indexer.decode_file))
-    monkeypatch.setattr(indexer.Indexer, "_encode_chunk", spy("encode", indexer.Indexer._encode_chunk))
-    monkeypatch.setattr(vector_index.VectorIndex, "add", spy("record", vector_index.VectorIndex.add))
-    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    if own >= 19:
+    own = thread_priority()
+    if own[0] >= 19:
         pytest.skip("the tests already run at the lowest priority (nice 19): nothing can be lowered")
-    catalogue = Catalogue(folder, Encoder(PAPER_MODEL), tmp_path / "data",
-                          settings=indexer.IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8,
-                                                         small_batch_size=8))
+    encoder, reader = SpyEncoder(PAPER_MODEL), SpyReader()
+    index = SpyIndex(encoder.dim)
+    settings = IndexSettings(workers=2, chunk_size=8, small_chunk_size=8, batch_size=8, small_batch_size=8)
+    catalogue = build_catalogue(folder, encoder, tmp_path / "data", settings, vector_index=index, read=reader)
     try:
         assert catalogue.index().new == 40
     finally:
         catalogue.close()
-    normal, lowered = (own, os.SCHED_OTHER), (min(19, own + indexer.HELPER_NICENESS), os.SCHED_BATCH)
-    assert niceness == {"decode": {normal}, "encode": {lowered}, "record": {lowered}}
-    caller = threading.get_native_id()  # the caller's thread is untouched
-    assert (os.getpriority(os.PRIO_PROCESS, caller), os.sched_getscheduler(caller)) == normal
+    lowered = (min(19, own[0] + HELPER_NICENESS), os.SCHED_BATCH)
+    assert reader.priorities == {own}
+    assert {priority for _, _, priority in encoder.calls} == {lowered}
+    assert index.priorities == {lowered}
+    assert thread_priority() == own  # the caller's thread is untouched
 
 
-def test_encoding_threads_default_to_two_and_the_indexer_uses_them(tmp_path: Path, monkeypatch) -> None:
-    from autosimnet_desktop.core.indexing import pipeline as indexer
-    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
-    from autosimnet_desktop.core.model.encoder import Encoder
+def test_encoding_threads_default_to_two_and_the_indexer_uses_them(tmp_path: Path) -> None:
+    from autosimnet_desktop.core.catalogue.factory import build_catalogue
+    from autosimnet_desktop.core.indexing.settings import IndexSettings
 
-    rule = indexer.IndexSettings()
+    rule = IndexSettings()
     assert [rule.encoding_threads(cores) for cores in (1, 2, 4, 8, 12, 16)] == [1, 2, 2, 2, 3, 4]
-    assert indexer.IndexSettings(encoders=3).encoding_threads(2) == 3
+    assert IndexSettings(encoders=3).encoding_threads(2) == 3
     folder = tmp_path / "shop"
     for i in range(24):
         write_photo(folder / f"thumb{i:02d}.jpg", i)
-    threads: list[int] = []
-    real = indexer.Indexer._encode_chunk
-
-    def slow_encode(self, decoding):
-        threads.append(threading.get_native_id())
-        time.sleep(0.05)  # chunks overlap, so an idle encoding thread would take the next one
-        return real(self, decoding)
-
-    monkeypatch.setattr(indexer.Indexer, "_encode_chunk", slow_encode)
-    encoder = Encoder(PAPER_MODEL)
+    encoder = SpyEncoder(PAPER_MODEL, delay=0.05)  # chunks overlap, so an idle encoding thread takes the next one
     for encoders, expected in ((None, 2), (1, 1)):
-        threads.clear()
-        settings = indexer.IndexSettings(workers=2, encoders=encoders, small_chunk_size=4, small_batch_size=8)
-        catalogue = Catalogue(folder, encoder, tmp_path / f"data-{encoders}", settings=settings)
+        encoder.calls.clear()
+        settings = IndexSettings(workers=2, encoders=encoders, small_chunk_size=4, small_batch_size=8)
+        catalogue = build_catalogue(folder, encoder, tmp_path / f"data-{encoders}", settings)
         try:
             assert catalogue.index().new == 24
         finally:
             catalogue.close()
+        threads = [thread for _, thread, _ in encoder.calls]
         assert len(threads) == 6 and len(set(threads)) == expected
 
 
 @pytest.mark.parametrize("size_seen", [0, 5, 10, 11, 4000])
 def test_read_to_end_returns_the_whole_file_whatever_size_was_seen_before(tmp_path: Path, size_seen: int) -> None:
-    from autosimnet_desktop.core.indexing.pipeline import _read_to_end
+    from autosimnet_desktop.core.files.reading import _read_to_end
 
     path = tmp_path / "photo.jpg"
     path.write_bytes(b"0123456789")  # the file now; the scan may have seen it smaller or bigger

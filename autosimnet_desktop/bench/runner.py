@@ -19,11 +19,14 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from autosimnet_desktop.core.catalogue.catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
+from autosimnet_desktop.core.catalogue.catalogue import INDEX_FILE, STORE_FILE
+from autosimnet_desktop.core.catalogue.factory import build_catalogue, load_encoder
 from autosimnet_desktop.core.storage.datadirs import catalogue_data_dir
 from autosimnet_desktop.core.model.encoder import Encoder
 from autosimnet_desktop.core.images.decode import load_for_model
-from autosimnet_desktop.core.indexing.pipeline import IndexSettings, decode_chunk, plan_chunks
+from autosimnet_desktop.core.files.reading import read_file
+from autosimnet_desktop.core.indexing.decoding import decode_chunk, plan_chunks
+from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.storage.store import INDEXED, Store
 from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
@@ -176,7 +179,7 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
     limit = settings.max_file_bytes
 
     def work(positions: list[int]) -> None:
-        for decoded in decode_chunk(folder, [files[i] for i in positions], spec, limit).files:
+        for decoded in decode_chunk(read_file, folder, [files[i] for i in positions], spec, limit).files:
             if decoded.array is None:
                 raise RuntimeError(f"the benchmark could not decode its own photo {decoded.relpath}: "
                                    f"{decoded.error}")
@@ -193,7 +196,7 @@ def decode_only(folder: Path, paths: list[Path], encoder: Encoder, workers: int)
 def pipeline(folder: Path, encoder: Encoder, data_root: Path, workers: int) -> dict[str, float]:
     """Index `folder` from scratch through Catalogue.index: wall time, images/s, CPU and bytes per item."""
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    catalogue = Catalogue(folder, encoder, data_root, settings=IndexSettings(workers=workers))
+    catalogue = build_catalogue(folder, encoder, data_root, settings=IndexSettings(workers=workers))
     started, cpu = time.perf_counter(), time.process_time()
     report = catalogue.index()
     seconds = time.perf_counter() - started
@@ -310,7 +313,7 @@ def search_figures(size: int, encoder: Encoder, query_images: list[Path], querie
     rss_before = rss_bytes()
     folder, data_root, build, label_of = synthetic_catalogue(root / f"n{size}", encoder, base, workers)
     log(f"  {size:,} items: index built in {build:.1f} s")
-    catalogue = Catalogue(folder, encoder, data_root)
+    catalogue = build_catalogue(folder, encoder, data_root)
     rss_after = rss_bytes()
     index = catalogue.vector_index
     full, full_cpu, search_only, exact, recall = [], [], [], [], []

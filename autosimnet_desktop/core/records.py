@@ -55,6 +55,10 @@ class ModelError(CoreError):
     """The ONNX model cannot be found or loaded."""
 
 
+class ImageError(CoreError):
+    """An image that cannot be used, with a reason a shop owner can read."""
+
+
 class StoreError(CoreError):
     """The catalogue's store or index cannot be used (e.g. written by a newer version, disk full)."""
 

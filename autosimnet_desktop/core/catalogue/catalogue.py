@@ -20,13 +20,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from autosimnet_desktop.locations import resolve_model
 from autosimnet_desktop.core.catalogue.info import CatalogueInfo
-from autosimnet_desktop.core.storage.datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
+from autosimnet_desktop.core.files.folder import check_folder
+from autosimnet_desktop.core.files.reading import FileReader, read_file
+from autosimnet_desktop.core.storage.datadirs import exclusive_lock
 from autosimnet_desktop.core.model.encoder import Encoder, ModelInfo
 from autosimnet_desktop.core.search.fusion import Segments, fused_distances, segments_from_metadata
 from autosimnet_desktop.core.images.decode import load_for_model
-from autosimnet_desktop.core.indexing.pipeline import IndexSettings, Indexer
+from autosimnet_desktop.core.indexing.pipeline import Indexer
+from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.records import (
     BusyError,
     CancelToken,
@@ -40,7 +42,7 @@ from autosimnet_desktop.core.records import (
     SearchHit,
     StoreError,
 )
-from autosimnet_desktop.core.files.scanner import os_error_reason
+from autosimnet_desktop.core.threads import worker_count
 from autosimnet_desktop.core.search.searcher import Rerank, Searcher, estimate_scale, sample_labels
 from autosimnet_desktop.core.storage.store import PENDING, Store
 from autosimnet_desktop.core.storage.vector_index import VectorIndex, file_signature
@@ -73,42 +75,12 @@ class _RunToken(CancelToken):
         return self._closing.is_set() or (self._outer is not None and self._outer.cancelled)
 
 
-def check_folder(folder: str | os.PathLike[str]) -> Path:
-    """The absolute catalogue folder, or FolderError if it is missing, not a folder or unreadable."""
-    try:
-        path = absolute_folder(folder)
-        if not path.is_dir():
-            reason = "not a folder" if path.exists() else "folder not found"
-            raise FolderError(f"{reason}: {folder}")
-        with os.scandir(path):
-            pass
-    except FolderError:
-        raise
-    except OSError as exc:
-        raise FolderError(f"cannot read folder {folder}: {os_error_reason(exc)}") from None
-    except RuntimeError as exc:  # Path.resolve on a symlink loop (Python < 3.13)
-        raise FolderError(f"cannot read folder {folder}: {exc}") from None
-    return path
-
-
-def load_encoder(model: str | os.PathLike[str] | None = None) -> Encoder:
-    """The encoder for a shipped model name or an ONNX path (None: the default), or ModelError."""
-    path = resolve_model(str(model) if model is not None else None)
-    if not path.is_file():
-        raise ModelError(f"model not found: {model or path}")
-    try:
-        return Encoder(path)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types for bad files
-        raise ModelError(f"cannot load model {path.name}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}")\
-            from exc
-
-
 class Catalogue:
-    """One catalogue folder: its store, vector index and encoder."""
+    """One catalogue folder: its store, vector index and encoder, handed in by `factory.build_catalogue`."""
 
-    def __init__(self, folder: Path, encoder: Encoder, data_dir: Path | None = None, workers: int | None = None,
-                 settings: IndexSettings | None = None) -> None:
-        self.folder = check_folder(folder)
+    def __init__(self, folder: Path, encoder: Encoder, store: Store, vector_index: VectorIndex, data_dir: Path,
+                 settings: IndexSettings, read: FileReader = read_file) -> None:
+        self.folder = folder
         self.encoder = encoder
         self.model: ModelInfo = encoder.info
         try:
@@ -116,16 +88,13 @@ class Catalogue:
             self.segments: Segments | None = segments_from_metadata(self.model.metadata)
         except ValueError as exc:
             raise ModelError(f"{self.model.label}: {exc}") from None
-        self.data_dir = catalogue_data_dir(self.folder, data_dir)
-        self.settings = settings or IndexSettings(workers=workers)
-        self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the data folder {self.data_dir}: {os_error_reason(exc)}") from None
-        self.store = Store(self.data_dir / STORE_FILE)
-        self.index_path = self.data_dir / INDEX_FILE
-        self.vector_index = VectorIndex(encoder.dim)
+        self.data_dir = data_dir
+        self.settings = settings
+        self.workers = worker_count(settings.workers)
+        self.store = store
+        self.index_path = data_dir / INDEX_FILE
+        self.vector_index = vector_index
+        self._read = read
         self._run_lock = threading.Lock()
         self._closing = threading.Event()
         self._scale_lock = threading.Lock()
@@ -141,18 +110,6 @@ class Catalogue:
         scale = weakref.WeakMethod(self.distance_scale)
         paths = functools.partial(_present_paths, self.store, str(self.folder))
         self.searcher = Searcher(self.vector_index, paths, lambda: scale()())  # type: ignore[misc]
-
-    @classmethod
-    def open(cls, folder: str | Path, model: str | Path | None = None,
-             data_dir: str | Path | None = None) -> "Catalogue":
-        """Open a catalogue folder with a model (shipped name or path; None: the default model).
-
-        `data_dir` overrides the root of the per-catalogue data folders (like AUTOSIMNET_DATA_DIR).
-        Raises FolderError for a missing or unreadable folder, ModelError if the model cannot be loaded.
-        """
-        path = check_folder(folder)
-        encoder = load_encoder(model)
-        return cls(path, encoder, Path(data_dir) if data_dir is not None else None)
 
     def _load_index(self) -> None:
         """Load the saved index if it was built by this model; otherwise remember why not."""
@@ -201,9 +158,8 @@ class Catalogue:
             self.vector_index.clear()
             self._load_index()
         rebuild = self._prepare_model()
-        indexer = Indexer(self.folder, self.store, self.vector_index, self.index_path, self.encoder,
-                          self.settings)
-        indexer.on_checkpoint = self._save_scale
+        indexer = Indexer(self.folder, self.store, self.vector_index, self.index_path, self.encoder, self.settings,
+                          read=self._read, on_checkpoint=self._save_scale)
         missing, self._missing = self._missing, set()
         if missing:
             self.store.begin()
@@ -268,11 +224,6 @@ class Catalogue:
                 self._scale = (fresh, count)
                 return fresh
         return estimate
-
-    @property
-    def default_colour_weight(self) -> float | None:
-        """The colour weight the model stores its embeddings with (None: the model has no colour part)."""
-        return self.segments.default_weight if self.segments is not None else None
 
     def _rerank(self, colour_weight: float | None) -> Rerank | None:
         """The re-ranking for a colour weight in 0..1; None when the stored embeddings already rank right.

@@ -9,18 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autosimnet_desktop.core.images.decode import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS, has_image_signature
+from autosimnet_desktop.core.files.errors import os_error_reason
+from autosimnet_desktop.core.files.reading import FileState
 from autosimnet_desktop.core.records import CancelToken, Cancelled, FolderError
 
 # How often (in directory entries) the walk checks the cancel flag.
 _CANCEL_EVERY = 2000
-
-
-@dataclass(frozen=True)
-class FileState:
-    """What the scan knows about one file without opening it."""
-
-    size: int
-    mtime_ns: int
 
 
 @dataclass
@@ -29,20 +23,6 @@ class ScanResult:
 
     files: dict[str, FileState] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def os_error_reason(exc: OSError) -> str:
-    """A short, readable reason for an OSError met while reading a file or folder."""
-    reasons = {
-        errno.ENOENT: "file not found (moved or deleted)",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.ELOOP: "symbolic link loop",
-        errno.EISDIR: "is a folder, not an image",
-        errno.ENAMETOOLONG: "file name too long",
-        errno.EIO: "input/output error (damaged disk or network drive?)",
-    }
-    return reasons.get(exc.errno or -1) or (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
 def is_hidden(name: str) -> bool:

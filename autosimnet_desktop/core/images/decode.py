@@ -14,7 +14,9 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-from autosimnet_desktop.core.records import CoreError
+from autosimnet_desktop.core.files.errors import os_error_reason
+from autosimnet_desktop.core.files.reading import READ_FLAGS, check_file_stat
+from autosimnet_desktop.core.records import ImageError
 
 # Refuse decompression bombs outright instead of Pillow's default warning-then-error split.
 MAX_PIXELS = 100_000_000
@@ -57,10 +59,6 @@ def _register_optional_plugins() -> frozenset[str]:
 
 
 SUPPORTED_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | _register_optional_plugins()
-
-
-class ImageError(CoreError):
-    """An image that cannot be used, with a reason a shop owner can read."""
 
 
 @dataclass(frozen=True)
@@ -187,15 +185,11 @@ def open_image(source: str | os.PathLike[str] | bytes | BinaryIO | Image.Image,
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"image too large (over {MAX_PIXELS:,} pixels)") from None
-    except FileNotFoundError:
-        raise ImageError("file not found (moved or deleted)") from None
-    except PermissionError:
-        raise ImageError("permission denied") from None
-    except IsADirectoryError:
-        raise ImageError("is a folder, not an image") from None
     except Image.UnidentifiedImageError:
-        raise ImageError("not an image Pillow can read") from None
+        raise ImageError("not an image this app can read (unknown or damaged format)") from None
     except OSError as exc:
+        if exc.errno is not None:
+            raise ImageError(os_error_reason(exc)) from None
         text = str(exc)
         if "truncated" in text.lower():
             raise ImageError("file is truncated or corrupt") from None
@@ -215,10 +209,6 @@ def _open_any(fp: str | os.PathLike[str] | BinaryIO) -> Image.Image:
         return Image.open(fp, formats=COMMON_FORMATS)
     except Image.UnidentifiedImageError:
         return Image.open(fp)  # Image.open rewinds a file object itself
-
-
-# Opening a catalogue file to read it: binary, and non-blocking, so a FIFO can never hang the caller.
-READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def has_image_signature(path: str | os.PathLike[str]) -> bool:
@@ -246,23 +236,9 @@ def _check_regular_file(path: Path) -> None:
     """Refuse FIFOs, devices and folders before Pillow opens them (a FIFO would block forever)."""
     try:
         st = path.stat()
-    except FileNotFoundError:
-        raise ImageError("file not found (moved or deleted)") from None
-    except PermissionError:
-        raise ImageError("permission denied") from None
-    except OSError as exc:  # symlink loops, name too long, ...
-        raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    except OSError as exc:
+        raise ImageError(os_error_reason(exc)) from None
     check_file_stat(st)
-
-
-def check_file_stat(st: os.stat_result) -> None:
-    """Raise ImageError unless `st` describes a non-empty regular file."""
-    if stat.S_ISDIR(st.st_mode):
-        raise ImageError("is a folder, not an image")
-    if not stat.S_ISREG(st.st_mode):
-        raise ImageError("not a regular file (device, pipe or socket)")
-    if st.st_size == 0:
-        raise ImageError("empty file (0 bytes)")
 
 
 def fit_square(img: Image.Image, spec: Preprocess) -> Image.Image:

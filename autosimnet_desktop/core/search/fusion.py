@@ -76,8 +76,3 @@ def fused_distances(query: np.ndarray, candidates: np.ndarray, segments: Segment
     q = reweight(query, segments, weight)
     c = reweight(candidates, segments, weight)
     return np.sqrt(np.maximum(((c - q) ** 2).sum(axis=-1), 0.0)).astype(np.float32)
-
-
-def similarity(distances: np.ndarray, scale: float) -> np.ndarray:
-    """exp(-(d / scale)^2): 1 for identical images, about 0.37 for a typical unrelated pair."""
-    return np.exp(-np.square(np.asarray(distances, dtype=np.float32) / scale))

@@ -31,15 +31,6 @@ def similarity(distance: float, scale: float) -> float:
     return float(math.exp(-((distance / scale) ** 2)))
 
 
-def distance_for(min_similarity: float, scale: float) -> float:
-    """The largest distance whose similarity is still at least `min_similarity` (inverse of similarity())."""
-    if min_similarity <= 0:
-        return math.inf
-    if min_similarity >= 1:
-        return 0.0
-    return scale * math.sqrt(-math.log(min_similarity))
-
-
 def estimate_scale(vectors: np.ndarray, pairs: int = SCALE_PAIRS, seed: int = 0) -> float:
     """Root-mean-square Euclidean distance between random pairs of distinct rows of `vectors` (0 if < 2 rows)."""
     n = len(vectors)

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import platformdirs
 
+from autosimnet_desktop.core.files.folder import absolute_folder
+
 APP_NAME = "autosimnet-desktop"
 ENV_DATA_DIR = "AUTOSIMNET_DATA_DIR"
-
-
-def absolute_folder(folder: str | os.PathLike[str]) -> Path:
-    """The catalogue folder as an absolute path with symlinks resolved (one folder, one key)."""
-    return Path(folder).expanduser().resolve()
 
 
 def folder_key(folder: str | os.PathLike[str]) -> str:

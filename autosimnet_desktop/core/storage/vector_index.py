@@ -226,8 +226,3 @@ class VectorIndex:
             except RuntimeError:
                 k //= 2
         return np.empty(0, np.uint64), np.empty(0, np.float32)
-
-    def memory_bytes(self) -> int:
-        """Approximate bytes the index holds in memory (vectors plus graph links)."""
-        per_item = self.dim * 4 + (2 * M + 1) * 4 + 8 + 8
-        return self._index.max_elements * per_item
