@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from autosimnet_desktop.core.model.encoder import Encoder
-from autosimnet_desktop.core.search.fusion import reweight, segments_from_metadata
+from autosimnet_desktop.core.search.fusion import reweight
 from autosimnet_desktop.core.images.decode import Preprocess
 
 from .evaluate import embed, load_eval_set
@@ -25,7 +25,7 @@ def sweep(model: Path, data: str, part: str = "holdout", weights: list[float] | 
           limit: int | None = None) -> dict:
     """P@10 per label of raw pixels and of the model re-weighted at each w (the app's fusion formula)."""
     encoder = Encoder(model)
-    seg = segments_from_metadata(encoder.info.metadata)
+    seg = encoder.info.card.segments
     if seg is None:
         raise SystemExit(f"error: {model} has no 'segments' metadata: not a fused model")
     raw = load_eval_set(data, Preprocess(), part, limit)

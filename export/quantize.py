@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autosimnet_desktop.core.model.card import Key
 from autosimnet_desktop.core.model.encoder import Encoder, file_sha256
 
 from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
@@ -74,8 +75,8 @@ def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | No
                         op_types_to_quantize=QUANTIZED_OPS, per_channel=True, reduce_range=True)
     float_model, model = onnx.load(str(source)), onnx.load(str(out))
     meta = {p.key: p.value for p in float_model.metadata_props}
-    meta["model_version"] = version or f"{meta.get('model_version', '1.0')}-int8"
-    meta["quantization"] = (f"int8 QDQ convolutions, ReLUs folded in (per-channel 7-bit weights, uint8 "
+    meta[Key.MODEL_VERSION] = version or f"{meta.get(Key.MODEL_VERSION, '1.0')}-int8"
+    meta[Key.QUANTIZATION] = (f"int8 QDQ convolutions, ReLUs folded in (per-channel 7-bit weights, uint8 "
                             f"activations), calibrated on {len(calibration)} training images; float model sha256 "
                             f"{file_sha256(source)}")
     del model.metadata_props[:]

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from autosimnet_desktop.core.images.decode import Preprocess
+from autosimnet_desktop.core.model.card import Key, card_metadata
 
 from .model import MODELS, Encoder
 from .train import TrainConfig, load_training_data
@@ -82,26 +83,18 @@ def build_metadata(summary: dict, spec: Preprocess, embedding_size: int, name: s
 
         return product_metadata(summary, spec, embedding_size, name, version, metric, scale)
     params = summary["parameters"]
-    meta = spec.to_metadata()
-    meta.update({
-        "embedding_size": str(embedding_size),
-        "distance": metric,
-        "distance_scale": f"{scale:.6g}",
-        "similarity": "exp(-(d / distance_scale)^2), d = Euclidean distance between embeddings",
-        "model_name": name,
-        "model_version": version,
-        "architecture": summary["config"]["model"],
-        "training_data": "; ".join(summary["sources"]),
-        "epochs": str(summary["best_epoch"] + prior_epochs(summary)),
-        "epochs_run": str(summary["epochs_run"] + prior_epochs(summary)),
-        "final_val_loss": f"{summary['best_val_loss']:.6f}",
-        "noise": str(summary["config"]["noise"]),
-        "parameter_count": str(params["total"]),
-        "trainable_parameters": str(params["trainable"]),
-        "export_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "producer": "autosimnet export.to_onnx",
+    return card_metadata(spec, embedding_size, metric, scale, name, version, {
+        Key.ARCHITECTURE: summary["config"]["model"],
+        Key.TRAINING_DATA: "; ".join(summary["sources"]),
+        Key.EPOCHS: str(summary["best_epoch"] + prior_epochs(summary)),
+        Key.EPOCHS_RUN: str(summary["epochs_run"] + prior_epochs(summary)),
+        Key.FINAL_VAL_LOSS: f"{summary['best_val_loss']:.6f}",
+        Key.NOISE: str(summary["config"]["noise"]),
+        Key.PARAMETER_COUNT: str(params["total"]),
+        Key.TRAINABLE_PARAMETERS: str(params["trainable"]),
+        Key.EXPORT_DATE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        Key.PRODUCER: "autosimnet export.to_onnx",
     })
-    return meta
 
 
 def export_encoder(run_dir: Path, output: Path, name: str, version: str, metric: str | None = None) -> dict[str, str]:

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autosimnet_desktop.core.model.card import Key, card_metadata
 from autosimnet_desktop.core.images.decode import Preprocess
 
 from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
@@ -454,33 +455,22 @@ def product_metadata(summary: dict, spec: Preprocess, embedding_size: int, name:
 
     mc = ProductConfig.from_dict(summary["config"]["model"])
     val = summary.get("validation_final", {})
-    meta = spec.to_metadata()
-    meta.update({
-        "embedding_size": str(embedding_size),
-        "distance": metric,
-        "distance_scale": f"{scale:.6g}",
-        "similarity": "exp(-(d / distance_scale)^2), d = Euclidean distance between L2-normalised embeddings",
-        "model_name": name,
-        "model_version": version,
-        "architecture": (f"product: {mc.shape_input} strided CNN {'-'.join(map(str, mc.widths))} + {mc.pooling} "
-                         f"pooling -> {mc.shape_dim}; foreground colour histogram ({mc.colour}, {mc.colour_bins} bins)"
-                         f"{', weighted by a learned product map' if mc.colour_attention else ''} -> {mc.colour_segment}"),
-        "training_data": "; ".join(summary["sources"]),
-        "epochs": str(summary["best_epoch"]),
-        "epochs_run": str(summary["epochs_run"]),
-        "final_val_loss": f"{summary['best_val_loss']:.6f}",
-        "validation": ", ".join(f"{k} P@10 {v:.3f}" for k, v in val.items()),
-        "parameter_count": str(summary["parameters"]["total"]),
-        "trainable_parameters": str(summary["parameters"]["trainable"]),
-        "export_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "producer": "autosimnet export.train_product + export.to_onnx",
-    })
-    if mc.colour != "none":
-        meta["segments"] = mc.segments()
-        meta["default_colour_weight"] = f"{mc.colour_weight:g}"
-        meta["fusion"] = ("e = [sqrt(1-w0)*shape, sqrt(w0)*colour], both unit; at colour weight w: "
-                          "d_w = sqrt((1-w)*|ds|^2 + w*|dc|^2) (autosimnet_desktop.core.search.fusion)")
-    return meta
+    fused = mc.colour != "none"
+    return card_metadata(spec, embedding_size, metric, scale, name, version, {
+        Key.ARCHITECTURE: (f"product: {mc.shape_input} strided CNN {'-'.join(map(str, mc.widths))} + {mc.pooling} "
+                           f"pooling -> {mc.shape_dim}; foreground colour histogram ({mc.colour}, {mc.colour_bins} "
+                           f"bins){', weighted by a learned product map' if mc.colour_attention else ''} -> "
+                           f"{mc.colour_segment}"),
+        Key.TRAINING_DATA: "; ".join(summary["sources"]),
+        Key.EPOCHS: str(summary["best_epoch"]),
+        Key.EPOCHS_RUN: str(summary["epochs_run"]),
+        Key.FINAL_VAL_LOSS: f"{summary['best_val_loss']:.6f}",
+        Key.VALIDATION: ", ".join(f"{k} P@10 {v:.3f}" for k, v in val.items()),
+        Key.PARAMETER_COUNT: str(summary["parameters"]["total"]),
+        Key.TRAINABLE_PARAMETERS: str(summary["parameters"]["trainable"]),
+        Key.EXPORT_DATE: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        Key.PRODUCER: "autosimnet export.train_product + export.to_onnx",
+    }, segments=mc.segments() if fused else "", colour_weight=mc.colour_weight if fused else None)
 
 
 def main(argv: list[str] | None = None) -> int:

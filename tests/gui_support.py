@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from autosimnet_desktop.core.model.card import ModelCard
 from autosimnet_desktop.core.model.encoder import ModelInfo
 from autosimnet_desktop.core.images.decode import Preprocess, open_image
 from autosimnet_desktop.core.records import CancelToken, Failure, IndexReport, Progress, SearchHit
@@ -48,9 +49,9 @@ def make_catalogue(folder: Path, count: int = 12) -> Path:
 
 def fake_model() -> ModelInfo:
     """ModelInfo for the fake catalogue (what the About box shows)."""
-    return ModelInfo(path=Path("fake-model.onnx"), sha256="ab" * 32, preprocess=Preprocess(), embedding_size=64,
-                     metric="l2", name="fake-dae", version="9.9",
-                     metadata={"model_name": "fake-dae", "model_version": "9.9", "training_data": "test pixels"})
+    meta = {"model_name": "fake-dae", "model_version": "9.9", "training_data": "test pixels", "embedding_size": "64"}
+    return ModelInfo(path=Path("fake-model.onnx"), sha256="ab" * 32, card=ModelCard.read(meta, "fake-model", None),
+                     metadata=meta)
 
 
 class FakeCatalogue:

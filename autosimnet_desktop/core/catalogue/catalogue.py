@@ -25,7 +25,7 @@ from autosimnet_desktop.core.files.folder import check_folder
 from autosimnet_desktop.core.files.reading import FileReader, read_file
 from autosimnet_desktop.core.storage.datadirs import exclusive_lock
 from autosimnet_desktop.core.model.encoder import Encoder, ModelInfo
-from autosimnet_desktop.core.search.fusion import Segments, fused_distances, segments_from_metadata
+from autosimnet_desktop.core.search.fusion import Segments, fused_distances
 from autosimnet_desktop.core.images.decode import load_for_model
 from autosimnet_desktop.core.indexing.pipeline import Indexer
 from autosimnet_desktop.core.indexing.settings import IndexSettings
@@ -83,11 +83,8 @@ class Catalogue:
         self.folder = folder
         self.encoder = encoder
         self.model: ModelInfo = encoder.info
-        try:
-            # The colour <-> shape balance of a fused model (None: one embedding, no balance to change).
-            self.segments: Segments | None = segments_from_metadata(self.model.metadata)
-        except ValueError as exc:
-            raise ModelError(f"{self.model.label}: {exc}") from None
+        # The colour <-> shape balance of a fused model (None: one embedding, no balance to change).
+        self.segments: Segments | None = self.model.card.segments
         self.data_dir = data_dir
         self.settings = settings
         self.workers = worker_count(settings.workers)
@@ -101,7 +98,7 @@ class Catalogue:
         self._missing: set[int] = set()  # indexed in the store but absent from the index file: re-encode
         self._stale = ""  # why the stored index cannot be used with this model
         self._note = self.store.note
-        self._model_scale = _positive_float(self.model.metadata.get("distance_scale"))
+        self._model_scale = self.model.card.distance_scale
         self._scale = (_positive_float(self.store.get_meta("scale_estimate")) or 0.0,
                        int(self.store.get_meta("scale_count") or 0))
         self._load_index()

@@ -63,7 +63,7 @@ SUPPORTED_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | _register_optional_plu
 
 @dataclass(frozen=True)
 class Preprocess:
-    """How an image becomes the encoder's input; stored in and read from the ONNX metadata."""
+    """How an image becomes the encoder's input; stored in the ONNX metadata (core.model.card)."""
 
     size: int = 64
     colour_mode: str = "L"  # Pillow mode: "L" (grayscale) or "RGB"
@@ -78,48 +78,8 @@ class Preprocess:
         """Number of input channels the encoder expects."""
         return 1 if self.colour_mode == "L" else 3
 
-    def to_metadata(self) -> dict[str, str]:
-        """The metadata_props entries that describe this preprocessing."""
-        return {
-            "input_size": str(self.size),
-            "input_channels": str(self.channels),
-            "colour_mode": self.colour_mode,
-            "resize": self.resize,
-            "resample": self.resample,
-            "pad_value": str(self.pad_value),
-            "normalisation": "x/255, then (x - mean) / std per channel",
-            "mean": ",".join(f"{m:g}" for m in self.mean),
-            "std": ",".join(f"{s:g}" for s in self.std),
-        }
 
-    @classmethod
-    def from_metadata(cls, meta: dict[str, str]) -> "Preprocess":
-        """Read preprocessing back from metadata_props; missing keys take the paper's defaults."""
-        def floats(key: str, default: tuple[float, ...]) -> tuple[float, ...]:
-            raw = meta.get(key)
-            return tuple(float(v) for v in raw.split(",")) if raw else default
-
-        mode = meta.get("colour_mode", "L")
-        if mode not in ("L", "RGB"):
-            raise ValueError(f"unsupported colour mode in model metadata: {mode!r}")
-        resample = meta.get("resample", "bilinear")
-        if resample not in _RESAMPLE:
-            raise ValueError(f"unsupported resample method in model metadata: {resample!r}")
-        resize = meta.get("resize", "letterbox")
-        if resize not in ("letterbox", "stretch"):
-            raise ValueError(f"unsupported resize method in model metadata: {resize!r}")
-        return cls(
-            size=int(meta.get("input_size", "64")),
-            colour_mode=mode,
-            resize=resize,
-            resample=resample,
-            pad_value=int(meta.get("pad_value", "255")),
-            mean=floats("mean", (0.0,)),
-            std=floats("std", (1.0,)),
-        )
-
-
-_RESAMPLE = {
+RESAMPLE_METHODS = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC,
@@ -244,7 +204,7 @@ def _check_regular_file(path: Path) -> None:
 def fit_square(img: Image.Image, spec: Preprocess) -> Image.Image:
     """Resize to spec.size x spec.size: letterboxed on the pad colour, or stretched."""
     size = spec.size
-    resample = _RESAMPLE[spec.resample]
+    resample = RESAMPLE_METHODS[spec.resample]
     if spec.resize == "stretch":
         return img.resize((size, size), resample, reducing_gap=3.0)
     w, h = img.size

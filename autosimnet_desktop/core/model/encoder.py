@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from autosimnet_desktop.core.images.decode import Preprocess
+from autosimnet_desktop.core.model.card import ModelCard
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "embedding"
@@ -17,21 +18,37 @@ OUTPUT_NAME = "embedding"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What the model's metadata_props say about it."""
+    """A loaded model file: where it is, its digest, its card and the raw metadata behind the card."""
 
     path: Path
     sha256: str
-    preprocess: Preprocess
-    embedding_size: int
-    metric: str  # "l2" or "cosine"
-    name: str
-    version: str
+    card: ModelCard
     metadata: dict[str, str]
 
     @property
+    def preprocess(self) -> Preprocess:
+        return self.card.preprocess
+
+    @property
+    def embedding_size(self) -> int:
+        return self.card.embedding_size
+
+    @property
+    def metric(self) -> str:
+        return self.card.metric
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def version(self) -> str:
+        return self.card.version
+
+    @property
     def label(self) -> str:
-        """Short human name, e.g. 'autosimnet-paper-dae 1.0'."""
-        return f"{self.name} {self.version}".strip()
+        """Short technical name, e.g. 'autosimnet-paper-dae 1.1'."""
+        return self.card.label
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -65,22 +82,9 @@ class Encoder:
         inputs = self._session.get_inputs()
         if len(inputs) != 1 or inputs[0].name != INPUT_NAME:
             raise ValueError(f"model must have one input named {INPUT_NAME!r}")
-        preprocess = Preprocess.from_metadata(meta)
-        output = self._session.get_outputs()[0]
-        embedding_size = int(meta.get("embedding_size", output.shape[-1]))
-        metric = meta.get("distance", "l2")
-        if metric not in ("l2", "cosine"):
-            raise ValueError(f"unsupported distance metric in model metadata: {metric!r}")
-        self.info = ModelInfo(
-            path=path,
-            sha256=file_sha256(path),
-            preprocess=preprocess,
-            embedding_size=embedding_size,
-            metric=metric,
-            name=meta.get("model_name", path.stem),
-            version=meta.get("model_version", ""),
-            metadata=meta,
-        )
+        size = self._session.get_outputs()[0].shape[-1]  # a name, not a number, when the size is dynamic
+        card = ModelCard.read(meta, path.stem, size if isinstance(size, int) else None)
+        self.info = ModelInfo(path=path, sha256=file_sha256(path), card=card, metadata=meta)
 
     @property
     def preprocess(self) -> Preprocess:

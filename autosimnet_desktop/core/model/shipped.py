@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from autosimnet_desktop.locations import DEFAULT_MODEL, models_dir
-from autosimnet_desktop.core.search.fusion import segments_from_metadata
+from autosimnet_desktop.core.model.card import ModelCard
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,11 @@ def _describe(path: Path) -> ShippedModel:
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    meta = dict(session.get_modelmeta().custom_metadata_map)
-    try:
-        fused = segments_from_metadata(meta) is not None
-    except ValueError:
-        fused = False
-    dim = int(meta.get("embedding_size") or session.get_outputs()[0].shape[-1])
-    return ShippedModel(path.name, meta.get("model_name", path.stem), meta.get("model_version", ""), dim,
-                        meta.get("colour_mode", "L") != "L", fused, path.name == DEFAULT_MODEL)
+    size = session.get_outputs()[0].shape[-1]
+    card = ModelCard.read(dict(session.get_modelmeta().custom_metadata_map), path.stem,
+                          size if isinstance(size, int) else None)
+    return ShippedModel(path.name, card.name, card.version, card.embedding_size, card.preprocess.colour_mode != "L",
+                        card.segments is not None, path.name == DEFAULT_MODEL)
 
 
 @cache
@@ -52,6 +49,6 @@ def shipped_models() -> tuple[ShippedModel, ...]:
     for path in sorted(models_dir().glob("*.onnx")):
         try:
             found.append(_describe(path))
-        except Exception:  # noqa: BLE001 - a damaged file is left out of the menu, not fatal
+        except Exception:  # a damaged file is left out of the menu, not fatal
             continue
     return tuple(sorted(found, key=lambda m: (not m.default, m.file)))

@@ -43,20 +43,6 @@ def parse_segments(value: str) -> dict[str, slice]:
     return out
 
 
-def segments_from_metadata(meta: dict[str, str]) -> Segments | None:
-    """The model's fusion layout from its metadata_props, or None for a single (unfused) embedding."""
-    raw = meta.get("segments")
-    if not raw:
-        return None
-    parts = parse_segments(raw)
-    if "shape" not in parts or "colour" not in parts:
-        return None
-    w0 = float(meta.get("default_colour_weight", "0.5"))
-    if not 0.0 < w0 < 1.0:
-        raise ValueError(f"default_colour_weight must be strictly between 0 and 1, not {w0}")
-    return Segments(parts["shape"], parts["colour"], w0)
-
-
 def reweight(embeddings: np.ndarray, segments: Segments, weight: float) -> np.ndarray:
     """Stored embeddings (N x D or D) rescaled so their Euclidean distances are d_w of the module docstring.
 
