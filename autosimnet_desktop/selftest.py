@@ -33,7 +33,7 @@ def check(folder: Path | None = None, model: str | None = None, k: int = TOP_K) 
     """Run the checks; returns the summary line or raises SelfTestError (or the core's own errors)."""
     # Imported here, not at module level: `--version` must stay instant.
     from autosimnet_desktop.core.catalogue.factory import open_catalogue
-    from autosimnet_desktop.core.images.decode import SUPPORTED_EXTENSIONS
+    from autosimnet_desktop.core.images.formats import supported_extensions
 
     start = time.perf_counter()
     folder = folder or sample_catalogue()
@@ -41,7 +41,7 @@ def check(folder: Path | None = None, model: str | None = None, k: int = TOP_K) 
     _expect(model_path.is_file(), f"model not found: {model_path}")
     _expect(folder.is_dir(), f"sample catalogue not found: {folder}")
     images = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                    if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+                    if p.is_file() and p.suffix.lower() in supported_extensions())
     _expect(len(images) >= 2, f"the sample catalogue has {len(images)} images, need at least 2")
 
     with tempfile.TemporaryDirectory(prefix="autosimnet-selftest-") as data_dir:

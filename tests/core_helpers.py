@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from autosimnet_desktop.bench.runner import product_photo
+from autosimnet_desktop.bench.photos import product_photo
 from autosimnet_desktop.core.files.reading import FileState, read_file
 from autosimnet_desktop.core.model.encoder import Encoder
 from autosimnet_desktop.core.storage.vector_index import VectorIndex

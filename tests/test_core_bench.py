@@ -7,7 +7,8 @@ import json
 import pytest
 
 from autosimnet_desktop.cli import main
-from autosimnet_desktop.bench.runner import VECTOR_FLAGS, format_results
+from autosimnet_desktop.bench.machine import VECTOR_FLAGS
+from autosimnet_desktop.bench.runner import format_results
 
 
 def test_bench_quick_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,3 +29,16 @@ def test_bench_quick_reports_every_figure(capsys: pytest.CaptureFixture[str]) ->
     assert set(results["targets"]) == {"pipeline_vs_decode", "big_images_per_second", "small_images_per_second",
                                        "query_p95_ms_100k", "recall_at_10", "index_10k_small_seconds"}
 
+
+
+def test_the_bench_loads_and_measures_memory_without_posix_only_modules() -> None:
+    import subprocess
+    import sys
+
+    # As on Windows: no `resource` module (a None entry in sys.modules makes its import fail).
+    code = ("import sys; sys.modules['resource'] = None\n"
+            "from autosimnet_desktop.bench import measure, runner\n"
+            "from autosimnet_desktop.bench.machine import peak_rss_bytes\n"
+            "assert peak_rss_bytes() == 0\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -8,7 +8,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autosimnet_desktop.core.images.decode import OPTIONAL_EXTENSIONS, SUPPORTED_EXTENSIONS, has_image_signature
+from autosimnet_desktop.core.images.decode import has_image_signature
+from autosimnet_desktop.core.images.formats import OPTIONAL_EXTENSIONS, supported_extensions
 from autosimnet_desktop.core.files.errors import os_error_reason
 from autosimnet_desktop.core.files.reading import FileState
 from autosimnet_desktop.core.records import CancelToken, Cancelled, FolderError
@@ -44,13 +45,14 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def scan(folder: Path, extensions: frozenset[str] = SUPPORTED_EXTENSIONS,
+def scan(folder: Path, extensions: frozenset[str] | None = None,
          cancel: CancelToken | None = None) -> ScanResult:
     """Walk `folder` recursively (following folder symlinks once, skipping hidden entries) and list image files.
 
     Paths are relative to `folder` with '/' separators. Raises FolderError if `folder` itself cannot be read.
     """
     result = ScanResult()
+    readable = extensions if extensions is not None else supported_extensions()
     try:
         root_stat = folder.stat()
     except OSError as exc:
@@ -77,7 +79,7 @@ def scan(folder: Path, extensions: frozenset[str] = SUPPORTED_EXTENSIONS,
                 raise Cancelled()
             if is_hidden(entry.name):
                 continue
-            _visit(entry, prefix, extensions, visited, stack, result)
+            _visit(entry, prefix, readable, visited, stack, result)
     return result
 
 

@@ -12,53 +12,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageOps
 
 from autosimnet_desktop.core.files.errors import os_error_reason
 from autosimnet_desktop.core.files.reading import READ_FLAGS, check_file_stat
+from autosimnet_desktop.core.images.formats import MAX_PIXELS, configure_pillow
 from autosimnet_desktop.core.records import ImageError
 
-# Refuse decompression bombs outright instead of Pillow's default warning-then-error split.
-MAX_PIXELS = 100_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-# A truncated JPEG must fail loudly: a half-grey product photo would be indexed as a real one.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-# Photo formats, and the other raster formats Pillow decodes by itself (no external program: not EPS or WMF).
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".bmp", ".dib", ".gif", ".tif", ".tiff",
-     ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".ico", ".pcx", ".psd", ".qoi"}
-    | ({".jp2", ".j2k", ".jpf", ".jpx"} if "JPEG2000" in Image.registered_extensions().values() else set())
-)
-OPTIONAL_EXTENSIONS: frozenset[str] = frozenset({".heic", ".heif", ".avif"})
-
-
-def _register_optional_plugins() -> frozenset[str]:
-    """Register HEIC/HEIF/AVIF openers when their plugin packages are installed."""
-    found: set[str] = set()
-    try:
-        import pillow_heif  # type: ignore[import-not-found]
-
-        pillow_heif.register_heif_opener()
-        found |= {".heic", ".heif"}
-        if hasattr(pillow_heif, "register_avif_opener"):
-            pillow_heif.register_avif_opener()
-            found.add(".avif")
-    except Exception:  # noqa: BLE001 - an absent or broken optional plugin just means fewer formats
-        pass
-    if ".avif" not in found:
-        try:
-            import pillow_avif  # type: ignore[import-not-found]  # noqa: F401
-
-            found.add(".avif")
-        except Exception:  # noqa: BLE001
-            pass
-    if ".avif" not in found and "AVIF" in Image.registered_extensions().values():
-        found.add(".avif")  # Pillow >= 11.2 may carry AVIF itself
-    return frozenset(found)
-
-
-SUPPORTED_EXTENSIONS: frozenset[str] = IMAGE_EXTENSIONS | _register_optional_plugins()
 
 
 @dataclass(frozen=True)
@@ -117,6 +77,7 @@ def open_image(source: str | os.PathLike[str] | bytes | BinaryIO | Image.Image,
     `draft_size` lets JPEG decoding skip detail below that many pixels per side.
     Raises ImageError with a readable reason on any failure.
     """
+    configure_pillow()
     try:
         if isinstance(source, Image.Image):
             img = source

@@ -8,7 +8,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from autosimnet_desktop.core.images.decode import SUPPORTED_EXTENSIONS
+from autosimnet_desktop.core.images.formats import supported_extensions
 
 Chooser = Callable[[QWidget, Path | None], Path | None]
 
@@ -21,7 +21,7 @@ def choose_folder(parent: QWidget, start: Path | None) -> Path | None:
 
 def choose_image(parent: QWidget, start: Path | None) -> Path | None:
     """Ask for a photo to search for."""
-    patterns = " ".join(f"*{ext}" for ext in sorted(SUPPORTED_EXTENSIONS))
+    patterns = " ".join(f"*{ext}" for ext in sorted(supported_extensions()))
     name, _ = QFileDialog.getOpenFileName(parent, "Search for a photo", str(start or Path.home()),
                                           f"Images ({patterns});;All files (*)")
     return Path(name) if name else None
