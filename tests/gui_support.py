@@ -14,10 +14,23 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from autosimnet_desktop.core.catalogue.info import CatalogueInfo
+from autosimnet_desktop.core.catalogue.protocol import QueryImage
+from autosimnet_desktop.core.images.decode import Preprocess, open_image
 from autosimnet_desktop.core.model.card import ModelCard
 from autosimnet_desktop.core.model.encoder import ModelInfo
-from autosimnet_desktop.core.images.decode import Preprocess, open_image
-from autosimnet_desktop.core.records import CancelToken, Failure, IndexReport, Progress, SearchHit
+from autosimnet_desktop.core.records import (
+    CancelToken,
+    Failure,
+    FolderError,
+    IndexReport,
+    ModelChange,
+    ModelError,
+    Progress,
+    ProgressCallback,
+    SearchHit,
+)
+from autosimnet_desktop.core.search.fusion import Segments
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
 
@@ -55,19 +68,21 @@ def fake_model() -> ModelInfo:
 
 
 class FakeCatalogue:
-    """The core Catalogue's API over real files: 8x8 grey thumbnails as embeddings, exact search.
+    """The core's CatalogueAPI over real files: 8x8 grey thumbnails as embeddings, exact search.
 
     `permits` (if set) is acquired before each file, so a test decides how far indexing gets.
+    tests/test_boundary.py checks that its public signatures are the Protocol's.
     """
+
+    segments: Segments | None = None  # no colour part: the colour weight cannot change
 
     def __init__(self, folder: Path, permits: threading.Semaphore | None = None, delay: float = 0.0) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
-            from autosimnet_desktop.core.records import FolderError
-
             raise FolderError(f"the folder {self.folder} does not exist")
         self.data_dir = self.folder.parent / ".fake-data"
         self.model = fake_model()
+        self.changed_from: ModelChange | None = None  # what model_change() answers
         self.permits = permits
         self.delay = delay
         self.closed = False
@@ -86,12 +101,11 @@ class FakeCatalogue:
         return found
 
     @staticmethod
-    def _embed(source: Any) -> np.ndarray:
+    def _embed(source: QueryImage) -> np.ndarray:
         img = open_image(source, "L").resize((8, 8))
         return np.asarray(img, dtype=np.float32).ravel() / 255.0
 
-    def index(self, progress: Callable[[Progress], None] | None = None,
-              cancel: CancelToken | None = None) -> IndexReport:
+    def index(self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> IndexReport:
         """Embed new and changed files, drop removed ones; stops between files when cancelled."""
         self.index_calls += 1
         start = time.monotonic()
@@ -114,7 +128,7 @@ class FakeCatalogue:
                 time.sleep(self.delay)
             try:
                 vector = self._embed(self.folder / rel)
-            except Exception as exc:  # noqa: BLE001 - mirrors the core: a bad file is recorded, not fatal
+            except Exception as exc:  # mirrors the core: a bad file is recorded, not fatal
                 self._failures[rel] = str(exc)
                 report.unreadable += 1
                 report.failures.append(Failure(rel, str(exc)))
@@ -139,24 +153,33 @@ class FakeCatalogue:
         hits = [SearchHit(h.path, h.distance, math.exp(-h.distance / 2)) for h in hits]
         return sorted(hits, key=lambda h: (h.distance, h.path))[:k]
 
-    def query(self, image: Any, k: int = 10) -> list[SearchHit]:
-        """The k nearest files to an image path, bytes or PIL image."""
+    def _check_weight(self, colour_weight: float | None) -> None:
+        """Like the core: a colour weight needs a model with a colour part."""
+        if colour_weight is not None and self.segments is None:
+            raise ModelError("this fake model has no colour part")
+
+    def query(self, image: QueryImage, k: int = 10, colour_weight: float | None = None) -> list[SearchHit]:
+        """The k nearest files to an image path, bytes or PIL image (the colour weight changes nothing)."""
+        self._check_weight(colour_weight)
         return self._search(self._embed(image), k)
 
-    def similar_to(self, relpath: str, k: int = 10) -> list[SearchHit]:
+    def similar_to(self, relpath: str, k: int = 10, colour_weight: float | None = None) -> list[SearchHit]:
         """The k nearest other files to a catalogue file."""
+        self._check_weight(colour_weight)
         with self._lock:
             vector = self._vectors[relpath][1]
         return self._search(vector, k, exclude=relpath)
 
-    def related(self, k: int = 10, progress: Any = None, cancel: Any = None) -> dict[str, list[SearchHit]]:
+    def related(self, k: int = 10, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                colour_weight: float | None = None) -> dict[str, list[SearchHit]]:
         """Each file's k nearest others."""
+        self._check_weight(colour_weight)
         with self._lock:
             rels = sorted(self._vectors)
         return {rel: self.similar_to(rel, k) for rel in rels}
 
-    def duplicates(self, min_similarity: float = 0.95, progress: Any = None,
-                   cancel: Any = None) -> list[list[SearchHit]]:
+    def duplicates(self, min_similarity: float = 0.95, progress: ProgressCallback | None = None,
+                   cancel: CancelToken | None = None) -> list[list[SearchHit]]:
         """Groups of files at least min_similarity alike (greedy)."""
         groups, seen = [], set()
         for rel in sorted(self._vectors):
@@ -174,9 +197,19 @@ class FakeCatalogue:
         with self._lock:
             return len(self._vectors)
 
+    def model_change(self) -> ModelChange | None:
+        """The model the stored index was built with, if this one must rebuild it (`changed_from`)."""
+        return self.changed_from
+
     def failures(self) -> list[Failure]:
         """Files that could not be read."""
         return [Failure(rel, reason) for rel, reason in sorted(self._failures.items())]
+
+    def info(self) -> CatalogueInfo:
+        """A summary like the core's."""
+        return CatalogueInfo(folder=self.folder, data_dir=self.data_dir, model_label=self.model.label,
+                             model_sha256=self.model.sha256, count=self.count(), failures=len(self._failures),
+                             last_indexed=None, index_bytes=0, distance_scale=2.0, scale_source="model")
 
     def close(self) -> None:
         """Nothing to save."""
@@ -232,7 +265,8 @@ def build_window(qtbot: Any, tmp_path: Path, factory: Callable[[Path], Any] = Fa
     from PySide6.QtCore import QSettings
 
     from autosimnet_desktop.gui.runtime.choosers import Choosers
-    from autosimnet_desktop.gui.main_window import MainWindow, Services
+    from autosimnet_desktop.gui.main_window import MainWindow
+    from autosimnet_desktop.gui.runtime.services import Services
     from autosimnet_desktop.gui.runtime.settings import Settings
     from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
 

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from autosimnet_desktop.core.records import Cancelled, Progress, SearchHit
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
 from autosimnet_desktop.gui.runtime.settings import Settings
 
@@ -66,7 +67,7 @@ def test_searching_again_at_another_similarity_finds_other_groups_and_is_remembe
     dialog.threshold_spin.setValue(85)
     dialog.search_button.click()
     assert dialog.is_searching and not dialog.search_button.isEnabled()
-    assert window.session.job_kind == "duplicates"  # the session's background job, as the first search
+    assert window.session.job_kind is JobKind.DUPLICATES  # the session's background job, as the first search
     qtbot.waitUntil(lambda: not dialog.is_searching, timeout=10_000)
     assert group_paths(dialog) == [{"boxes/item-000.png", "copy/item-000-again.png", "copy/item-000-darker.png"}]
     group = dialog.tree.topLevelItem(0)
@@ -128,7 +129,7 @@ def test_cancel_keeps_the_last_groups_and_closing_stops_the_search(qtbot, tmp_pa
     assert dialog.search_button.isEnabled()
 
     dialog.search_button.click()
-    assert window.session.job_kind == "duplicates"
+    assert window.session.job_kind is JobKind.DUPLICATES
     dialog.close()  # nobody will look at the result: the search stops, and no new dialog pops up
     qtbot.waitUntil(lambda: not window.session.job_kind, timeout=10_000)
     qtbot.wait(50)
@@ -146,7 +147,7 @@ def test_searching_again_while_the_folder_is_being_indexed_says_so(qtbot, tmp_pa
     window.session.reindex()  # held before its one new file
     dialog.threshold_spin.setValue(85)
     dialog.search_button.click()
-    assert not dialog.is_searching and window.session.job_kind == "index"
+    assert not dialog.is_searching and window.session.job_kind is JobKind.INDEX
     assert dialog.intro.text().startswith("The catalogue is being updated right now")
     assert len(dialog.groups[0]) == 2 and dialog.search_button.isEnabled()
     assert window.settings.duplicate_similarity == 0.95  # nothing ran at 85%: nothing to remember yet

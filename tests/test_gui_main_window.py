@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.search.sources import QuerySource
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
@@ -80,7 +81,7 @@ def test_indexing_shows_progress_can_be_cancelled_and_keeps_finished_work(qtbot,
     window.show()
     window.open_folder(folder)
     assert not window.showing_welcome
-    qtbot.waitUntil(lambda: window.session.job_kind == "index")
+    qtbot.waitUntil(lambda: window.session.job_kind is JobKind.INDEX)
     permits.release(3)  # let three files through, hold the rest
     qtbot.waitUntil(lambda: "3 of 12 photos" in window.progress.label.text())
     assert window.progress.isVisible() and window.progress.cancel_button.isEnabled()
@@ -105,12 +106,12 @@ def test_queries_work_while_indexing_runs(qtbot, tmp_path: Path) -> None:
     permits = threading.Semaphore(0)
     window = build_window(qtbot, tmp_path, factory=lambda p: FakeCatalogue(p, permits=permits))
     window.open_folder(folder)
-    qtbot.waitUntil(lambda: window.session.job_kind == "index")
+    qtbot.waitUntil(lambda: window.session.job_kind is JobKind.INDEX)
     permits.release(3)
     qtbot.waitUntil(lambda: window.session.catalogue.count() == 3)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
     qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
-    assert window.session.job_kind == "index"  # still going
+    assert window.session.job_kind is JobKind.INDEX  # still going
     assert window.page.model.rowCount() == 3
     permits.release(100)
     qtbot.waitUntil(lambda: window.page.model.rowCount() == 10)  # re-queried when indexing finished
@@ -366,7 +367,7 @@ def test_closing_cancels_work_and_closes_the_catalogue(qtbot, tmp_path: Path) ->
     window = build_window(qtbot, tmp_path, factory=factory)
     folder = make_catalogue(tmp_path / "shop", 5)
     window.open_folder(folder)
-    qtbot.waitUntil(lambda: window.session.job_kind == "index")
+    qtbot.waitUntil(lambda: window.session.job_kind is JobKind.INDEX)
     permits.release(1)
     qtbot.waitUntil(lambda: catalogues[0].count() == 1)
     permits.release(1)  # in flight when the window closes: it finishes, the rest is cancelled

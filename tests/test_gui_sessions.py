@@ -10,6 +10,7 @@ from typing import Any
 
 import shiboken6
 
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.search.results_model import CARD_ROLE
 from autosimnet_desktop.gui.catalogue.session import CatalogueSession
 from autosimnet_desktop.gui.search.sources import QuerySource
@@ -90,7 +91,7 @@ def test_a_session_is_released_only_after_its_running_job_has_finished(qtbot, tm
     window = build_window(qtbot, tmp_path, factory=factory)
     shop_a, shop_b = make_catalogue(tmp_path / "shop-a", 6), make_catalogue(tmp_path / "shop-b", 3)
     window.open_folder(shop_a)
-    qtbot.waitUntil(lambda: window.session is not None and window.session.job_kind == "index")
+    qtbot.waitUntil(lambda: window.session is not None and window.session.job_kind is JobKind.INDEX)
     old = window.session
     window.open_folder(shop_b)  # A's indexing is cancelled but waits for a permit for the file it is on
     qtbot.wait(200)

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QObject, QThread, QTimer
 
 from autosimnet_desktop.core.records import Progress
-from autosimnet_desktop.gui.runtime.tasks import GuiThreadGarbageCollector, TaskContext, TaskRunner, _Runnable, make_pool
+from autosimnet_desktop.gui.runtime.memory import GuiThreadGarbageCollector
+from autosimnet_desktop.gui.runtime.tasks import TaskContext, TaskRunner, _Runnable, make_pool
 
 
 @pytest.fixture()

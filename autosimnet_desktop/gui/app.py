@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import gc
+import importlib
 import logging
 import logging.handlers
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from autosimnet_desktop import __version__
+
+if TYPE_CHECKING:  # the window shows before the core's heavy imports (onnxruntime, hnswlib) load
+    from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
+    from autosimnet_desktop.gui.catalogue.session import CatalogueFactory
 
 log = logging.getLogger("autosimnet_desktop")
 
@@ -29,12 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Path | None) -> Any:
+def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Path | None) -> CatalogueFactory:
     """folder -> open_catalogue(folder, model, data_dir); called on a pool thread.
 
     `model` may be a callable asked at each opening (the window's current model choice).
     """
-    def open_folder(folder: Path) -> Any:
+    def open_folder(folder: Path) -> CatalogueAPI:
         # Imported here: the window shows before onnxruntime loads.
         from autosimnet_desktop.core.catalogue.factory import open_catalogue
 
@@ -46,16 +50,8 @@ def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Pa
 
 def preload_engine() -> None:
     """Import onnxruntime, hnswlib and the catalogue code (run on a pool thread right after start-up)."""
-    import hnswlib  # noqa: F401
-    import onnxruntime  # noqa: F401
-
-    from autosimnet_desktop.core.catalogue import factory  # noqa: F401
-
-
-def settle_memory() -> None:
-    """Collect start-up garbage once, then move everything built at start-up out of the collector's sight."""
-    gc.collect()
-    gc.freeze()  # see tasks.freeze_long_lived_objects
+    for module in ("hnswlib", "onnxruntime", "autosimnet_desktop.core.catalogue.factory"):
+        importlib.import_module(module)
 
 
 def _setup_logging() -> None:
@@ -85,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from autosimnet_desktop.gui.main_window import MainWindow, Services
     from autosimnet_desktop.gui.runtime.settings import APPLICATION, ORGANIZATION, Settings
-    from autosimnet_desktop.gui.runtime.tasks import GuiThreadGarbageCollector, TaskRunner, make_pool
+    from autosimnet_desktop.gui.runtime.memory import GuiThreadGarbageCollector, freeze_long_lived_objects
+    from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -124,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autosimnet_desktop.gui.search.sources import QuerySource
 
         window.query(QuerySource.file(args.query.expanduser().absolute()))  # waits for the folder to open
-    settle_memory()
+    freeze_long_lived_objects()  # what start-up built lives as long as the app
     collector = GuiThreadGarbageCollector(app)
     collector.start()
     code = app.exec()

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Iterable
 
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from autosimnet_desktop.core.records import IndexReport, Progress
+from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
+from autosimnet_desktop.core.model.shipped import ShippedModel
 from autosimnet_desktop.gui.actions import Actions
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.dialogs.about import AboutDialog
 from autosimnet_desktop.gui.duplicates.flow import DuplicatesFlow
 from autosimnet_desktop.gui.runtime.errors import describe
-from autosimnet_desktop.gui.runtime.formatting import index_report_message, reindexed_message, reindexing_message
+from autosimnet_desktop.gui.runtime.formatting import reindexing_message
 from autosimnet_desktop.gui.runtime.icons import app_icon
 from autosimnet_desktop.gui.message_bar import MessageBar
 from autosimnet_desktop.gui.runtime.mime import OpenFolder, acceptable, interpret
@@ -24,11 +25,13 @@ from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
 from autosimnet_desktop.gui.search.result_actions import ResultActions
 from autosimnet_desktop.gui.search.searches import Searches
 from autosimnet_desktop.gui.runtime.services import Services
-from autosimnet_desktop.gui.catalogue.session import DUPLICATES, INDEX, RELATED, CatalogueSession
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
+from autosimnet_desktop.gui.catalogue.session import CatalogueSession
+from autosimnet_desktop.gui.long_jobs import LongJobs
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.gui.catalogue.status import CatalogueSummary, JobProgress
-from autosimnet_desktop.gui.runtime.tasks import freeze_long_lived_objects, thaw_frozen_objects
+from autosimnet_desktop.gui.runtime.memory import freeze_long_lived_objects, thaw_frozen_objects
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailCache, ThumbnailLoader
 from autosimnet_desktop.gui.dialogs.unreadable import UnreadableFiles
 from autosimnet_desktop.gui.welcome import WelcomePage
@@ -53,15 +56,15 @@ class MainWindow(QMainWindow):
         self.actions_.build_menus(self)
         self.toolbar = self.actions_.build_toolbar(self)
         self._build_body()
-        self.duplicates_flow = DuplicatesFlow(settings, services.desktop, lambda: self.session,
-                                              lambda: self._thumbnails, self)
-        self.models = ModelMenu(self.actions_, settings, self.runner, lambda: self.session,
-                                lambda file: self.choose_model(file),
+        self.duplicates_flow = DuplicatesFlow(settings, services.desktop, self.open_session, self.thumbnails, self)
+        self.models = ModelMenu(self.actions_, settings, self.runner, self.open_session, self.choose_model,
                                 lambda text: self.messages.show_message(text, "error"), self)
-        self.related_export = RelatedExport(services, lambda: self.session, self.page, self.messages, self)
-        self.unreadable = UnreadableFiles(lambda: self.session, self.summary, self.messages, self)
-        self.searches = Searches(lambda: self.session, self.page, self.messages, settings,
-                                 lambda: self._update_actions(), self)
+        self.related_export = RelatedExport(services, self.open_session, self.page, self.messages, self)
+        self.unreadable = UnreadableFiles(self.open_session, self.summary, self.messages, self)
+        self.searches = Searches(self.open_session, self.page, self.messages, settings, self._update_actions, self)
+        self.jobs = LongJobs(self.open_session, self.progress, self.summary, self.messages, self.duplicates_flow,
+                             self.related_export, self.unreadable, self.searches, self.thumbnails,
+                             self._update_actions, self)
         self._connect()
         self._update_actions()
         self.runner.unhandled_error.connect(lambda exc: self.messages.show_message(describe(exc), "error"))
@@ -130,6 +133,14 @@ class MainWindow(QMainWindow):
             self.page.restoreState(state)
 
     # -- pages and catalogue lifecycle -----------------------------------------------------------
+    def open_session(self) -> CatalogueSession | None:
+        """The session of the open catalogue, if any (window parts ask for it each time: see SessionRef)."""
+        return self.session
+
+    def thumbnails(self) -> ThumbnailLoader | None:
+        """The open catalogue's thumbnail loader, if any."""
+        return self._thumbnails
+
     @property
     def showing_welcome(self) -> bool:
         """True while the welcome page is shown."""
@@ -163,10 +174,7 @@ class MainWindow(QMainWindow):
                                    self.services.thumbnail_dir, parent=self)
         session.opened.connect(self._on_opened)
         session.open_failed.connect(self._on_open_failed)
-        session.job_started.connect(self._on_job_started)
-        session.job_progress.connect(self._on_job_progress)
-        session.job_finished.connect(self._on_job_finished)
-        session.job_failed.connect(self._on_job_failed)
+        self.jobs.follow(session)
         session.count_changed.connect(self._on_count)
         session.query_finished.connect(self.searches.finished)
         session.query_failed.connect(self.searches.failed)
@@ -213,7 +221,7 @@ class MainWindow(QMainWindow):
         old.deleteLater()
         thaw_frozen_objects()  # its closed catalogue may be a frozen cycle: let the collector free it
 
-    def _on_opened(self, catalogue: Any) -> None:
+    def _on_opened(self, catalogue: CatalogueAPI) -> None:
         session = self.session
         assert session is not None
         self.settings.add_recent_folder(session.folder)
@@ -222,12 +230,12 @@ class MainWindow(QMainWindow):
                                            ratio=self.devicePixelRatioF(), parent=session)
         self.page.model.set_thumbnails(self._thumbnails)
         self.summary.set_catalogue(session.folder.name, None)
-        segments = getattr(catalogue, "segments", None)
-        default = segments.default_weight if segments is not None else None
+        default = catalogue.segments.default_weight if catalogue.segments is not None else None
         self.page.panel.set_balance(default, self.settings.colour_weight if default is not None else None)
         if session.model_change is not None:
-            old, count = session.model_change
-            self.messages.show_message(reindexing_message(catalogue.model.label, old, count), "info", timeout_ms=0)
+            change = session.model_change
+            self.messages.show_message(reindexing_message(catalogue.model.label, change.label, change.photos), "info",
+                                       timeout_ms=0)
         self.models.check()
         self._update_actions()
         self.searches.run_pending()
@@ -246,75 +254,21 @@ class MainWindow(QMainWindow):
     def _on_count(self, count: int) -> None:
         if self.session is not None:
             # While indexing, the progress line tells the story; a count lagging behind it would confuse.
-            indexing = self.session.job_kind == INDEX
+            indexing = self.session.job_kind is JobKind.INDEX
             self.summary.set_catalogue(self.session.folder.name, None if indexing else count)
             self.page.set_catalogue_count(count)
 
     # -- long jobs -------------------------------------------------------------------------------
-    def _on_job_started(self, kind: str) -> None:
-        self.progress.start(kind)
-        if kind == INDEX and self.session is not None:
-            self.summary.set_catalogue(self.session.folder.name, None)
-        self._update_actions()
-
-    def _on_job_progress(self, kind: str, progress: Progress) -> None:
-        self.progress.update_progress(progress)
-        self.duplicates_flow.job_progress(kind, progress)
-
-    def _on_job_finished(self, kind: str, result: Any) -> None:
-        self.progress.finish()
-        self._update_actions()
-        if self.duplicates_flow.job_finished(kind, result) or self.related_export.job_finished(kind, result):
-            return
-        if kind == INDEX:
-            self._index_finished(result)
-        elif result is None:
-            self.messages.show_message("Stopped.", "info")
-
-    def _index_finished(self, report: IndexReport) -> None:
-        freeze_long_lived_objects()
-        self.unreadable.recount()
-        changed = report.new + report.changed + report.removed
-        if report.changed and self._thumbnails is not None:
-            self._thumbnails.forget()  # edited photos: the disk cache is keyed by mtime, memory only by path
-        message = index_report_message(report)
-        model_change = self.session.model_change if self.session is not None else None
-        if report.rebuilt and not report.cancelled and model_change is not None and self.session is not None:
-            self.session.model_change = None
-            message = (reindexed_message(report, self.session.catalogue.model.label), "info", None)
-        if message is not None:
-            text, level, timeout = message
-            self.messages.show_message(text, level, timeout_ms=timeout)
-        if changed:
-            self.searches.rerun()  # the results shown were computed on a smaller index
-
-    def _on_job_failed(self, kind: str, message: str) -> None:
-        self.progress.finish()
-        self._update_actions()
-        if self.duplicates_flow.job_failed(kind, message):
-            return
-        doing = {INDEX: "Indexing", RELATED: "Exporting related products", DUPLICATES: "Finding duplicates"}[kind]
-        self.messages.show_message(f"{doing} failed: {message}", "error")
-
     def export_related(self) -> None:
         """Ask for a file and write every product's most similar products to it as CSV."""
-        if self._can_start_job():
+        if self.jobs.can_start():
             self.related_export.start()
 
     def find_duplicates(self) -> None:
         """Look for groups of near-identical products."""
-        if self._can_start_job():
+        if self.jobs.can_start():
             assert self.session is not None
             self.session.find_duplicates(self.settings.duplicate_similarity)
-
-    def _can_start_job(self) -> bool:
-        if self.session is None or not self.session.is_open:
-            self.messages.show_message("Open a catalogue folder first.", "info")
-            return False
-        if self.session.job_kind:
-            self.messages.show_message("Please wait until the current task has finished (or cancel it).", "info")
-            return False
-        return True
 
     def show_failures(self) -> None:
         """List the files that could not be read, with their reasons."""
@@ -322,7 +276,8 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """Version and the loaded model's metadata."""
-        model = getattr(self.session.catalogue, "model", None) if self.session and self.session.is_open else None
+        catalogue = self.session.catalogue if self.session is not None and self.session.is_open else None
+        model = catalogue.model if catalogue is not None else None
         dialog = AboutDialog(self.icon, model, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -346,8 +301,8 @@ class MainWindow(QMainWindow):
         """The model new catalogues open with: --model, else the Model menu's choice, else None (the default)."""
         return self.models.current()  # asked from a pool thread: reads no QSettings
 
-    def set_models(self, models: Any) -> None:
-        """Fill the Model menu with the shipped models (core.models.ShippedModel), the one in use checked."""
+    def set_models(self, models: Iterable[ShippedModel]) -> None:
+        """Fill the Model menu with the shipped models, the one in use checked."""
         self.models.set_models(models)
 
     def choose_model(self, file: str) -> None:

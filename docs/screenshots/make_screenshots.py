@@ -25,7 +25,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir  # noqa: E402
 from autosimnet_desktop.gui.app import catalogue_factory, preload_engine  # noqa: E402
-from autosimnet_desktop.gui.main_window import MainWindow, Services  # noqa: E402
+from autosimnet_desktop.gui.catalogue.jobs import JobKind  # noqa: E402
+from autosimnet_desktop.gui.main_window import MainWindow  # noqa: E402
+from autosimnet_desktop.gui.runtime.services import Services  # noqa: E402
 from autosimnet_desktop.gui.runtime.settings import Settings  # noqa: E402
 from autosimnet_desktop.gui.search.sources import QuerySource  # noqa: E402
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool  # noqa: E402
@@ -143,7 +145,7 @@ def shots_indexing(work: Path, size: tuple[int, int], out: Path) -> None:
     window.query(QuerySource.file(customer_photo(work)))
     wait_until(lambda: window.page.model.rowCount() > 0)
     settle(0.8)  # the result thumbnails
-    if window.session is None or window.session.job_kind != "index":
+    if window.session is None or window.session.job_kind is not JobKind.INDEX:
         raise SystemExit("indexing finished before the screenshot: give shots_indexing more photos")
     grab(window, out)
     window.close()

@@ -89,8 +89,11 @@ def run(images: int, work: Path) -> dict[str, object]:
     from PySide6.QtWidgets import QApplication
 
     from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
-    from autosimnet_desktop.gui.app import catalogue_factory, preload_engine, settle_memory
-    from autosimnet_desktop.gui.main_window import MainWindow, Services
+    from autosimnet_desktop.gui.app import catalogue_factory, preload_engine
+    from autosimnet_desktop.gui.catalogue.jobs import JobKind
+    from autosimnet_desktop.gui.runtime.memory import freeze_long_lived_objects
+    from autosimnet_desktop.gui.main_window import MainWindow
+    from autosimnet_desktop.gui.runtime.services import Services
     from autosimnet_desktop.gui.runtime.settings import Settings
     from autosimnet_desktop.gui.search.sources import QuerySource
     from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
@@ -110,7 +113,7 @@ def run(images: int, work: Path) -> dict[str, object]:
     window.resize(1366, 768)
     window.show()
     preload_engine()  # as the app does right after start-up, before anyone can open a folder
-    settle_memory()
+    freeze_long_lived_objects()
 
     def wait_until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
         # A nested event loop, not processEvents(): PySide6 6.12's processEvents corrupts reference
@@ -128,7 +131,7 @@ def run(images: int, work: Path) -> dict[str, object]:
     meter.start()
     t0 = time.perf_counter()
     window.open_folder(folder)
-    wait_until(lambda: window.session is not None and window.session.job_kind == "index", 60)
+    wait_until(lambda: window.session is not None and window.session.job_kind is JobKind.INDEX, 60)
     # Query once a fifth of the photos are in: the search runs while indexing goes on.
     wait_until(lambda: window.session.count >= images // 5, 300)
     asked = time.perf_counter()

@@ -5,22 +5,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from autosimnet_desktop.core.records import Cancelled, IndexReport, Progress, SearchHit
+from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
+from autosimnet_desktop.core.records import Cancelled, Failure, IndexReport, ModelChange, Progress, SearchHit
+from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.runtime.errors import describe
-from autosimnet_desktop.gui.search.sources import Prepared, QuerySource, prepare
 from autosimnet_desktop.gui.runtime.tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
 from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
+from autosimnet_desktop.gui.search.sources import Prepared, QuerySource, prepare
 
-CatalogueFactory = Callable[[Path], Any]  # folder -> an opened Catalogue (core.catalogue.Catalogue)
+CatalogueFactory = Callable[[Path], CatalogueAPI]  # folder -> the opened catalogue; called on a pool thread
+ThumbnailDir = Callable[[CatalogueAPI], Path | None]  # where a catalogue's thumbnails are cached (None: nowhere)
+RelatedWriter = Callable[[dict[str, list[SearchHit]], Path], None]  # writes the related products to a file
 COUNT_REFRESH_SECONDS = 2.0
-
-INDEX = "index"
-RELATED = "related"
-DUPLICATES = "duplicates"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,45 +35,54 @@ class QueryOutcome:
     generation: int
 
 
-def default_thumbnail_dir(catalogue: Any) -> Path | None:
-    """The per-catalogue thumbnail cache folder from core.datadirs (None: decode without a disk cache)."""
-    from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
+@dataclass(frozen=True)
+class Opened:
+    """A catalogue opened on a pool thread, with what the window needs to know about it from the start."""
 
+    catalogue: CatalogueAPI
+    thumbnail_dir: Path | None
+    model_change: ModelChange | None
+
+
+def default_thumbnail_dir(catalogue: CatalogueAPI) -> Path | None:
+    """The per-catalogue thumbnail cache folder from core.datadirs (None: decode without a disk cache)."""
     return thumbnail_cache_dir(catalogue.folder)
 
 
-class CatalogueSession(QObject):
-    """Owns one Catalogue; every call that touches it runs on the app's pool, never on the GUI thread."""
+SessionRef = Callable[[], "CatalogueSession | None"]
+"""How a window part reaches the open session: asked each time, as opening another catalogue replaces it."""
 
-    opened = Signal(object)  # the catalogue
+
+class CatalogueSession(QObject):
+    """Owns one catalogue; every call that touches it runs on the app's pool, never on the GUI thread."""
+
+    opened = Signal(object)  # the CatalogueAPI
     open_failed = Signal(str)
-    job_started = Signal(str)  # INDEX, RELATED or DUPLICATES
-    job_progress = Signal(str, object)  # kind, Progress
-    job_finished = Signal(str, object)  # kind, its result (IndexReport, written Path, duplicate groups)
-    job_failed = Signal(str, str)  # kind, message
+    job_started = Signal(object)  # JobKind
+    job_progress = Signal(object, object)  # JobKind, Progress
+    job_finished = Signal(object, object)  # JobKind, its result (IndexReport, written Path, groups; None: stopped)
+    job_failed = Signal(object, str)  # JobKind, message
     count_changed = Signal(int)
     query_finished = Signal(object)  # QueryOutcome
     query_failed = Signal(object, str)  # QuerySource, message
     closed = Signal()
 
     def __init__(self, folder: Path, factory: CatalogueFactory, runner: TaskRunner,
-                 watcher: FolderWatcher | None = None,
-                 thumbnail_dir: Callable[[Any], Path | None] = default_thumbnail_dir,
+                 watcher: FolderWatcher | None = None, thumbnail_dir: ThumbnailDir = default_thumbnail_dir,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder = Path(folder)
-        self.catalogue: Any = None
+        self.catalogue: CatalogueAPI | None = None
         self.thumbnail_dir: Path | None = None
         self.count = 0
         self.last_report: IndexReport | None = None
-        # (model the stored index was built with, photos it held) when the chosen model must re-index them
-        self.model_change: tuple[str, int] | None = None
+        self.model_change: ModelChange | None = None  # until the re-indexing a change of model asks for ends
         self._factory = factory
         self._thumbnail_dir_for = thumbnail_dir
         self._runner = runner
         self._watcher = watcher
         self._job: TaskHandle | None = None
-        self._job_kind = ""
+        self._job_kind: JobKind | None = None
         self._reindex_pending = False
         self._generation = 0
         self._in_flight = 0
@@ -88,20 +99,19 @@ class CatalogueSession(QObject):
         self._submit(self._open_blocking, on_result=self._on_opened,
                      on_error=lambda exc: self.open_failed.emit(describe(exc)))
 
-    def _open_blocking(self) -> tuple[Any, Path | None, tuple[str, int] | None]:
+    def _open_blocking(self) -> Opened:
         catalogue = self._factory(self.folder)
         try:
             cache = self._thumbnail_dir_for(catalogue)
-        except Exception:  # noqa: BLE001 - no thumbnail cache only costs speed
+        except Exception:  # no thumbnail cache only costs speed
             cache = None
-        model_change = getattr(catalogue, "model_change", None)
-        return catalogue, cache, model_change() if model_change is not None else None
+        return Opened(catalogue, cache, catalogue.model_change())
 
-    def _on_opened(self, opened: tuple[Any, Path | None, tuple[str, int] | None]) -> None:
-        catalogue, self.thumbnail_dir, self.model_change = opened
-        self.catalogue = catalogue
-        self.folder = Path(getattr(catalogue, "folder", self.folder))
-        self.opened.emit(catalogue)
+    def _on_opened(self, opened: Opened) -> None:
+        self.catalogue = opened.catalogue
+        self.thumbnail_dir, self.model_change = opened.thumbnail_dir, opened.model_change
+        self.folder = Path(opened.catalogue.folder)
+        self.opened.emit(opened.catalogue)
         if self._watcher is not None:
             self._watcher.watch(self.folder)
         self.refresh_count()
@@ -138,7 +148,7 @@ class CatalogueSession(QObject):
             catalogue, self.catalogue = self.catalogue, None
             try:
                 catalogue.close()
-            except Exception:  # noqa: BLE001 - nothing left to show it in; the index was checkpointed
+            except Exception:  # nothing is left to show it in, and the index was checkpointed
                 pass
 
     def _close_when_idle(self) -> None:
@@ -158,37 +168,39 @@ class CatalogueSession(QObject):
 
     # -- jobs: one long operation at a time ------------------------------------------------------
     @property
-    def job_kind(self) -> str:
-        """The long job now running ('' when none)."""
+    def job_kind(self) -> JobKind | None:
+        """The long job now running (None when none)."""
         return self._job_kind
 
     def reindex(self) -> None:
         """Bring the index up to date with the folder (incremental); queued if another job runs."""
-        if not self.is_open:
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
             return
         if self._job is not None:
             self._reindex_pending = True
             return
-        catalogue = self.catalogue
-        self._start_job(INDEX, lambda ctx: catalogue.index(progress=ctx.report, cancel=ctx.cancel))
+        self._start_job(JobKind.INDEX, lambda ctx: catalogue.index(progress=ctx.report, cancel=ctx.cancel))
 
-    def export_related(self, path: Path, k: int, write: Callable[[dict[str, list[SearchHit]], Path], Any],
-                       colour_weight: float | None = None) -> bool:
+    def export_related(self, path: Path, k: int, write: RelatedWriter, colour_weight: float | None = None) -> bool:
         """Compute every product's k most similar others and write them with `write`; False if busy."""
         catalogue = self.catalogue
-        balance = {"colour_weight": colour_weight} if colour_weight is not None else {}
+        if catalogue is None:
+            return False
 
         def run(ctx: TaskContext) -> Path:
-            related = catalogue.related(k=k, progress=ctx.report, cancel=ctx.cancel, **balance)
+            related = catalogue.related(k=k, progress=ctx.report, cancel=ctx.cancel, colour_weight=colour_weight)
             write(related, path)
             return path
 
-        return self._start_job(RELATED, run)
+        return self._start_job(JobKind.RELATED, run)
 
     def find_duplicates(self, min_similarity: float) -> bool:
         """Group near-identical products; False if another job is running."""
         catalogue = self.catalogue
-        return self._start_job(DUPLICATES, lambda ctx: catalogue.duplicates(
+        if catalogue is None:
+            return False
+        return self._start_job(JobKind.DUPLICATES, lambda ctx: catalogue.duplicates(
             min_similarity=min_similarity, progress=ctx.report, cancel=ctx.cancel))
 
     def cancel_job(self) -> None:
@@ -197,7 +209,7 @@ class CatalogueSession(QObject):
             self._job.cancel()
         self._reindex_pending = False
 
-    def _start_job(self, kind: str, fn: Callable[[TaskContext], Any]) -> bool:
+    def _start_job(self, kind: JobKind, fn: Callable[[TaskContext], object]) -> bool:
         if not self.is_open or self._job is not None:
             return False
         self._job_kind = kind
@@ -210,28 +222,28 @@ class CatalogueSession(QObject):
         self.job_started.emit(kind)
         return True
 
-    def _on_job_progress(self, kind: str, progress: Progress) -> None:
-        if self._job_kind == kind:
+    def _on_job_progress(self, kind: JobKind, progress: Progress) -> None:
+        if self._job_kind is kind:
             self.job_progress.emit(kind, progress)
-        if kind == INDEX and time.monotonic() - self._count_asked > COUNT_REFRESH_SECONDS:
+        if kind is JobKind.INDEX and time.monotonic() - self._count_asked > COUNT_REFRESH_SECONDS:
             self.refresh_count()  # the status bar's count grows while indexing runs
 
-    def _on_job_done(self, kind: str, result: Any, error: Exception | None) -> None:
+    def _on_job_done(self, kind: JobKind, result: object, error: BaseException | None) -> None:
         self._in_flight -= 1
         self._job = None
-        self._job_kind = ""
+        self._job_kind = None
         if self._closing:
             self._close_when_idle()
             return
         if isinstance(error, Cancelled):
-            result, error = (IndexReport(cancelled=True) if kind == INDEX else None), None
-        if kind == INDEX and isinstance(result, IndexReport):
+            result, error = (IndexReport(cancelled=True) if kind is JobKind.INDEX else None), None
+        if kind is JobKind.INDEX and isinstance(result, IndexReport):
             self.last_report = result
         if error is not None:
             self.job_failed.emit(kind, describe(error))
         else:
             self.job_finished.emit(kind, result)
-        if kind == INDEX:
+        if kind is JobKind.INDEX:
             self.refresh_count()
         if self._reindex_pending:
             self._reindex_pending = False
@@ -252,15 +264,15 @@ class CatalogueSession(QObject):
 
         def run() -> QueryOutcome:
             prepared = prepare(source, folder)
-            balance = {"colour_weight": colour_weight} if colour_weight is not None else {}
             if source.kind == "catalogue":
-                hits = catalogue.similar_to(source.relpath, k=k, **balance)
+                assert source.relpath is not None
+                hits = catalogue.similar_to(source.relpath, k=k, colour_weight=colour_weight)
             else:
-                hits = catalogue.query(prepared.query_input, k=k, **balance)
+                assert prepared.query_input is not None
+                hits = catalogue.query(prepared.query_input, k=k, colour_weight=colour_weight)
             return QueryOutcome(source, prepared, list(hits), generation)
 
-        self._submit(run, priority=PRIORITY_QUERY,
-                     on_result=lambda outcome: self._on_query_done(outcome),
+        self._submit(run, priority=PRIORITY_QUERY, on_result=self._on_query_done,
                      on_error=lambda exc: self._on_query_failed(generation, source, exc))
         return generation
 
@@ -268,13 +280,13 @@ class CatalogueSession(QObject):
         if outcome.generation == self._generation and not self._closing:
             self.query_finished.emit(outcome)
 
-    def _on_query_failed(self, generation: int, source: QuerySource, exc: Exception) -> None:
+    def _on_query_failed(self, generation: int, source: QuerySource, exc: BaseException) -> None:
         if generation == self._generation and not self._closing:
             self.query_failed.emit(source, describe(exc))
 
     def refresh_count(self) -> None:
         """Ask the catalogue how many products it holds; `count_changed` follows."""
-        if not self.is_open:
+        if self.catalogue is None or self._closing:
             return
         self._count_asked = time.monotonic()
         self._submit(self.catalogue.count, on_result=self._on_count, on_error=lambda exc: None)
@@ -283,27 +295,33 @@ class CatalogueSession(QObject):
         self.count = int(count)
         self.count_changed.emit(self.count)
 
-    def failures(self, callback: Callable[[list[Any]], None], on_error: Callable[[str], None]) -> None:
+    def failures(self, callback: Callable[[list[Failure]], None], on_error: Callable[[str], None]) -> None:
         """The unreadable files with their reasons, delivered to `callback` on the GUI thread."""
-        if not self.is_open:
+        if self.catalogue is None or self._closing:
             return
         self._submit(self.catalogue.failures, on_result=callback,
                      on_error=lambda exc: on_error(describe(exc, "Listing unreadable files")))
 
-    def _submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
-                on_error: Callable[[Exception], None], priority: int = PRIORITY_QUERY) -> None:
+    def _submit(self, fn: Callable[[], T], on_result: Callable[[T], None],
+                on_error: Callable[[BaseException], None], priority: int = PRIORITY_QUERY) -> None:
         """Run fn on the pool, counting it so close() waits until no task still uses the catalogue."""
         self._in_flight += 1
 
-        def done(callback: Callable[[Any], None], value: Any, ok: bool) -> None:
+        def wanted() -> bool:
+            """Count the task as done; False when the session is closing and nobody wants its outcome."""
             self._in_flight -= 1
             if self._closing:
-                if ok and callback == self._on_opened:
-                    self.catalogue = value[0]  # opened after all: close it too
                 self._close_when_idle()
-                return
-            callback(value)
+            return not self._closing
 
-        self._runner.submit(fn, owner=self, priority=priority,
-                            on_result=lambda value: done(on_result, value, True),
-                            on_error=lambda exc: done(on_error, exc, False))
+        def succeeded(value: T) -> None:
+            if self._closing and isinstance(value, Opened):
+                self.catalogue = value.catalogue  # opened after all: close it too
+            if wanted():
+                on_result(value)
+
+        def failed(exc: BaseException) -> None:
+            if wanted():
+                on_error(exc)
+
+        self._runner.submit(fn, owner=self, priority=priority, on_result=succeeded, on_error=failed)

@@ -7,16 +7,8 @@ from PySide6.QtGui import QBrush, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from autosimnet_desktop.core.records import Progress
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.runtime.formatting import plural, progress_text
-
-# What the progress line says for each job kind: (verb, noun).
-JOB_WORDS = {
-    "index": ("Indexing", "photo"),
-    "related": ("Finding related products for", "product"),
-    "duplicates": ("Looking for duplicates among", "product"),
-}
-STARTING = {"index": "Looking for photos…", "related": "Finding related products…",
-            "duplicates": "Looking for duplicates…"}
 
 
 class SlimProgressBar(QWidget):
@@ -74,13 +66,13 @@ class JobProgress(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_button)
-        self._kind = ""
+        self._kind: JobKind | None = None
         self.hide()
 
-    def start(self, kind: str) -> None:
+    def start(self, kind: JobKind) -> None:
         """Show an indeterminate bar for a job that just started."""
         self._kind = kind
-        self.label.setText(STARTING.get(kind, "Working…"))
+        self.label.setText(kind.words.starting)
         self.bar.set_fraction(None)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
@@ -88,14 +80,14 @@ class JobProgress(QWidget):
 
     def update_progress(self, progress: Progress) -> None:
         """Show where the job stands."""
-        verb, noun = JOB_WORDS.get(self._kind, ("Working on", "item"))
+        verb, noun = (self._kind.words.verb, self._kind.words.noun) if self._kind else ("Working on", "item")
         self.label.setText(progress_text(progress, verb, noun))
         known = progress.total > 0 and progress.stage not in ("scanning", "saving")
         self.bar.set_fraction(progress.fraction if known else None)
 
     def finish(self) -> None:
         """Hide: the job is over."""
-        self._kind = ""
+        self._kind = None
         self.hide()
 
     def _cancel(self) -> None:

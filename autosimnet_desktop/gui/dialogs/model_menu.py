@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QObject
 
+from autosimnet_desktop.core.model.shipped import ShippedModel, shipped_models
+from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model
 from autosimnet_desktop.gui.actions import Actions
 from autosimnet_desktop.gui.runtime.errors import describe
-from autosimnet_desktop.gui.catalogue.session import CatalogueSession
+from autosimnet_desktop.gui.catalogue.session import SessionRef
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 
@@ -18,18 +19,18 @@ class ModelMenu(QObject):
     """Fills the Model menu on first opening and remembers the model chosen in it."""
 
     def __init__(self, actions: Actions, settings: Settings, runner: TaskRunner,
-                 session: Callable[[], CatalogueSession | None], choose: Callable[[str], None],
+                 session: SessionRef, choose: Callable[[str], None],
                  show_error: Callable[[str], None], parent: QObject) -> None:
         super().__init__(parent)
         self._actions = actions
         self._settings = settings
         self._runner = runner
-        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._session = session
         self._choose = choose  # called with a model's file name when it is picked in the menu
         self._show_error = show_error
         self.override: str | None = None  # a --model given on the command line, until one is chosen
         self._chosen = settings.model  # the menu's choice, mirrored: see current()
-        self._models: tuple[Any, ...] = ()
+        self._models: tuple[ShippedModel, ...] = ()
         self._asked = False
 
     def current(self) -> str | None:
@@ -39,8 +40,6 @@ class ModelMenu(QObject):
 
     def remember(self, file: str) -> None:
         """Make the shipped model `file` the choice from now on, over any --model."""
-        from autosimnet_desktop.locations import DEFAULT_MODEL
-
         self._chosen = "" if file == DEFAULT_MODEL else file
         self._settings.model = self._chosen
         self.override = None
@@ -52,13 +51,11 @@ class ModelMenu(QObject):
             return
         self._asked = True
         self._actions.model_menu.addAction("Reading the models…").setEnabled(False)
-        from autosimnet_desktop.core.model.shipped import shipped_models
-
         self._runner.submit(shipped_models, on_result=self.set_models,
                             on_error=lambda exc: self._show_error(describe(exc)))
 
-    def set_models(self, models: Any) -> None:
-        """Fill the Model menu with the shipped models (core.models.ShippedModel), the one in use checked."""
+    def set_models(self, models: Iterable[ShippedModel]) -> None:
+        """Fill the Model menu with the shipped models, the one in use checked."""
         self._asked = True
         self._models = tuple(models)
         menu, group = self._actions.model_menu, self._actions.model_group
@@ -80,13 +77,10 @@ class ModelMenu(QObject):
 
     def in_use(self) -> str:
         """File name of the model in use (the open catalogue's, else the one the next catalogue opens with)."""
-        from autosimnet_desktop.locations import resolve_model
-
         session = self._session()
-        catalogue = session.catalogue if session is not None and session.is_open else None
-        model = getattr(catalogue, "model", None)
-        path = getattr(model, "path", None)
-        return Path(path).name if path is not None else resolve_model(self.current()).name
+        if session is not None and session.is_open and session.catalogue is not None:
+            return session.catalogue.model.path.name
+        return resolve_model(self.current()).name
 
     def check(self) -> None:
         """Check the menu entry of the model in use."""

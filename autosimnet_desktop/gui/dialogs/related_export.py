@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
 
 from PySide6.QtWidgets import QWidget
 
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
 from autosimnet_desktop.gui.runtime.services import Services
-from autosimnet_desktop.gui.catalogue.session import RELATED, CatalogueSession
+from autosimnet_desktop.gui.catalogue.session import SessionRef
 
 RELATED_K = 10  # the contract's default for `autosimnet related`
 
@@ -18,10 +17,10 @@ RELATED_K = 10  # the contract's default for `autosimnet related`
 class RelatedExport:
     """Starts the session's related-products export and tells the shop owner where the file is."""
 
-    def __init__(self, services: Services, session: Callable[[], CatalogueSession | None], page: CataloguePage,
+    def __init__(self, services: Services, session: SessionRef, page: CataloguePage,
                  messages: MessageBar, window: QWidget) -> None:
         self._services = services
-        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._session = session
         self._page = page
         self._messages = messages
         self._window = window  # the file chooser's parent
@@ -35,10 +34,13 @@ class RelatedExport:
         if path is not None:
             session.export_related(path, RELATED_K, self._services.write_related, self._page.panel.colour_weight)
 
-    def job_finished(self, kind: str, result: Any) -> bool:
-        """Say where a finished export wrote its file; False when the job was another or stopped."""
-        if kind != RELATED or result is None:
+    def finished(self, written: Path | None) -> bool:
+        """Say where a finished export wrote its file; False when it was stopped."""
+        if written is None:
             return False
-        self._messages.show_message(f"Related products saved to {result}.", "info", "Show in folder",
-                                    lambda: self._services.desktop.show_in_folder(result), timeout_ms=15000)
+        self._messages.show_message(f"Related products saved to {written}.", "info", "Show in folder",
+                                    lambda: self._show(written), timeout_ms=15000)
         return True
+
+    def _show(self, written: Path) -> None:
+        self._services.desktop.show_in_folder(written)

@@ -13,18 +13,18 @@ from autosimnet_desktop.core.records import Failure
 from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
 from autosimnet_desktop.gui.message_bar import MessageBar
 from autosimnet_desktop.gui.runtime.formatting import plural
-from autosimnet_desktop.gui.catalogue.session import CatalogueSession
+from autosimnet_desktop.gui.catalogue.session import SessionRef
 from autosimnet_desktop.gui.catalogue.status import CatalogueSummary
 
 
 class UnreadableFiles(QObject):
     """Asks the open session for its unreadable files, off the GUI thread, and shows them."""
 
-    def __init__(self, session: Callable[[], CatalogueSession | None], summary: CatalogueSummary,
+    def __init__(self, session: SessionRef, summary: CatalogueSummary,
                  messages: MessageBar, parent: QWidget) -> None:
         super().__init__(parent)
         self._window = parent  # the dialog's parent
-        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._session = session
         self._summary = summary
         self._messages = messages
 
@@ -40,10 +40,10 @@ class UnreadableFiles(QObject):
         if session is not None:
             session.failures(self._show_dialog, lambda message: self._messages.show_message(message, "error"))
 
-    def _count(self, failures: list[Any]) -> None:
+    def _count(self, failures: list[Failure]) -> None:
         self._summary.set_unreadable(len(failures))
 
-    def _show_dialog(self, failures: list[Any]) -> None:
+    def _show_dialog(self, failures: list[Failure]) -> None:
         self._count(failures)
         if not failures:
             self._messages.show_message("Every file in the catalogue folder could be read.", "info")
@@ -56,7 +56,7 @@ class UnreadableFiles(QObject):
 class FailuresDialog(QDialog):
     """A table of files that could not be indexed and why, with a copy button for support e-mails."""
 
-    def __init__(self, failures: list[Failure] | list[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, failures: list[Failure], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Files that could not be read")
         self.failures = list(failures)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, Q
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import Progress, SearchHit
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
 from autosimnet_desktop.gui.runtime.settings import DUPLICATE_SIMILARITY_RANGE
@@ -115,7 +116,7 @@ class DuplicatesDialog(QDialog):
         self.search_button.setEnabled(False)
         self.intro.setText(f"Looking for products at least {whole_percent(min_similarity)}% similar… "
                            "The groups below are from the last search until it has finished.")
-        self.progress.start("duplicates")
+        self.progress.start(JobKind.DUPLICATES)
 
     def update_progress(self, progress: Progress) -> None:
         """Show how far the running search is."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from autosimnet_desktop.core.records import Progress, SearchHit
 from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
-from autosimnet_desktop.gui.catalogue.session import DUPLICATES, INDEX, CatalogueSession
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
+from autosimnet_desktop.gui.catalogue.session import SessionRef
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.runtime.desktop import Desktop
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
@@ -18,32 +19,31 @@ from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 class DuplicatesFlow(QObject):
     """Routes the session's duplicates job to the open duplicates dialog, or opens one on its result."""
 
-    def __init__(self, settings: Settings, desktop: Desktop, session: Callable[[], CatalogueSession | None],
+    def __init__(self, settings: Settings, desktop: Desktop, session: SessionRef,
                  thumbnails: Callable[[], ThumbnailLoader | None], parent: QWidget) -> None:
         super().__init__(parent)
         self._window = parent  # the dialogs' parent
         self._settings = settings
         self._desktop = desktop
-        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._session = session
         self._thumbnails = thumbnails
         self._dialog: DuplicatesDialog | None = None  # the open result dialog, which may search again
         self._again = False  # the running duplicates search was asked for by that dialog
 
     def close(self) -> None:
         """Close the dialog: its groups belong to the catalogue being closed."""
+        self._again = False  # a search the dialog asked for dies with its catalogue
         if self._dialog is not None:
             self._dialog.close()
 
-    def job_progress(self, kind: str, progress: Progress) -> None:
+    def progress(self, progress: Progress) -> None:
         """Show a running search's progress in the dialog that asked for it."""
-        if kind == DUPLICATES and self._dialog is not None:
+        if self._dialog is not None:
             self._dialog.update_progress(progress)
 
-    def job_finished(self, kind: str, result: Any) -> bool:
-        """Take a finished job's result if it is a duplicates search's; False when the window should report it."""
-        again, self._again = self._again and kind == DUPLICATES, False
-        if kind != DUPLICATES:
-            return False
+    def finished(self, result: list[list[SearchHit]] | None) -> bool:
+        """Take a finished search's groups (None: stopped); False when the window should report it."""
+        again, self._again = self._again, False
         if self._dialog is not None:
             if result is None:
                 self._dialog.search_stopped()
@@ -57,10 +57,10 @@ class DuplicatesFlow(QObject):
             return True
         return False
 
-    def job_failed(self, kind: str, message: str) -> bool:
+    def failed(self, message: str) -> bool:
         """Tell the dialog its search failed; False when the window should report the failure."""
         self._again = False
-        if kind == DUPLICATES and self._dialog is not None:
+        if self._dialog is not None:
             self._dialog.search_refused(f"Finding duplicates failed: {message}")
             return True
         return False
@@ -72,7 +72,7 @@ class DuplicatesFlow(QObject):
                                   self._thumbnails(), self._desktop, self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.search_requested.connect(self._search_again)
-        dialog.cancel_requested.connect(lambda: self._session().cancel_job() if self._session() else None)
+        dialog.cancel_requested.connect(self._cancel)
         dialog.finished.connect(lambda _code: self._closed(dialog))
         self._dialog = dialog
         dialog.open()
@@ -86,7 +86,7 @@ class DuplicatesFlow(QObject):
             dialog.search_refused("The catalogue is closed.")
         elif session.job_kind:
             dialog.search_refused("The catalogue is being updated right now: search again when that has finished."
-                                  if session.job_kind == INDEX else
+                                  if session.job_kind is JobKind.INDEX else
                                   "Please wait until the current task has finished, then search again.")
         else:
             self._settings.duplicate_similarity = min_similarity
@@ -101,5 +101,10 @@ class DuplicatesFlow(QObject):
             return
         self._dialog = None
         session = self._session()
-        if dialog.is_searching and session is not None and session.job_kind == DUPLICATES:
+        if dialog.is_searching and session is not None and session.job_kind is JobKind.DUPLICATES:
+            session.cancel_job()
+
+    def _cancel(self) -> None:
+        session = self._session()
+        if session is not None:
             session.cancel_job()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.exports.formats import as_text, write_text_atomic
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.locations import sample_catalogue
 from autosimnet_desktop.gui.runtime.choosers import Choosers
-from autosimnet_desktop.gui.catalogue.session import CatalogueFactory, default_thumbnail_dir
+from autosimnet_desktop.gui.catalogue.session import CatalogueFactory, RelatedWriter, ThumbnailDir, default_thumbnail_dir
 from autosimnet_desktop.gui.runtime.desktop import Desktop
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
@@ -31,6 +31,6 @@ class Services:
     desktop: Desktop = field(default_factory=Desktop)
     choosers: Choosers = field(default_factory=Choosers)
     watcher: Callable[[TaskRunner], FolderWatcher | None] = FolderWatcher
-    thumbnail_dir: Callable[[Any], Path | None] = default_thumbnail_dir
-    write_related: Callable[[dict[str, list[SearchHit]], Path], Any] = write_related_csv
+    thumbnail_dir: ThumbnailDir = default_thumbnail_dir
+    write_related: RelatedWriter = write_related_csv
     sample_folder: Callable[[], Path] = sample_catalogue

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
@@ -19,7 +18,8 @@ from autosimnet_desktop.core.records import CancelToken, Progress
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Any], None]
+T = TypeVar("T")
+OnError = Callable[[BaseException], None]  # the exception a task raised, delivered on the GUI thread
 
 # Ranks for QThreadPool.start: a query the user waits for jumps ahead of thumbnail decoding.
 PRIORITY_QUERY = 10
@@ -39,62 +39,6 @@ def lower_thread_priority() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-def freeze_long_lived_objects() -> None:
-    """Hide the objects alive now (a just-opened catalogue, say) from the garbage collector's full passes.
-
-    A full collection holds the interpreter for as long as it takes to walk every tracked object, and the
-    GUI thread waits with it; objects that live as long as the catalogue need not be walked again and again.
-    The collection first walks only what is not frozen yet (cheap) and frees its garbage, which gc.freeze()
-    would otherwise keep forever.
-    """
-    gc.collect()  # a garbage cycle frozen now would never be freed
-    gc.freeze()
-
-
-def thaw_frozen_objects() -> None:
-    """Let the collector see frozen objects again: some became garbage (a replaced catalogue and its model).
-
-    Frozen objects are never collected, so anything frozen while its catalogue was open that ends up in a
-    reference cycle (a closed dialog, a callback holding its session) would be kept forever. The next
-    freeze_long_lived_objects() frees those and freezes the rest again (until then the collector's own
-    full passes may free them).
-    """
-    gc.unfreeze()
-
-
-class GuiThreadGarbageCollector(QObject):
-    """Runs Python's cyclic garbage collector on the GUI thread only, from a timer.
-
-    Left automatic, a collection runs on whichever thread happens to allocate at that moment, often a
-    decoding thread; a Qt object in a cycle freed there would be destroyed off its own thread, which Qt
-    does not allow (PySide defers only widgets to the GUI thread). Young objects are collected every
-    `interval_ms`, everything every `full_every` ticks; most long-lived objects are frozen
-    (freeze_long_lived_objects), so a full pass stays short.
-    """
-
-    def __init__(self, parent: QObject | None = None, interval_ms: int = 1000, full_every: int = 30) -> None:
-        super().__init__(parent)
-        self._ticks, self._full_every = 0, full_every
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.collect)
-
-    def start(self) -> None:
-        """Take over from the automatic collector."""
-        gc.disable()
-        self._timer.start()
-
-    def stop(self) -> None:
-        """Give collection back to the interpreter (at exit, or in tests)."""
-        self._timer.stop()
-        gc.enable()
-
-    def collect(self) -> int:
-        """One tick: the young generations, or all of them every `full_every` ticks; returns objects freed."""
-        self._ticks += 1
-        return gc.collect(2 if self._ticks % self._full_every == 0 else 1)
 
 
 def make_pool() -> QThreadPool:
@@ -153,19 +97,19 @@ class _Task:
     to any of it, or a QObject among it (or reachable from it) would be deleted on the wrong thread.
     """
 
-    call: Callable[[], Any]
-    on_result: Callback | None
-    on_error: Callback | None
+    call: Callable[[], Any]  # tasks of every result type share one table: Any is their common type
+    on_result: Callable[[Any], None] | None
+    on_error: OnError | None
     owner: QObject | None
     ok: bool = False
     value: Any = None  # the result, or the exception
 
 
-def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+def _outcome(call: Callable[[], object]) -> tuple[bool, object]:
     """(True, call()) or (False, the exception it raised)."""
     try:
         return True, call()
-    except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
+    except BaseException as exc:  # every failure must reach the GUI as a message
         if not isinstance(exc, Exception):
             log.warning("background task interrupted: %r", exc)
         else:
@@ -218,15 +162,15 @@ class TaskRunner(QObject):
         self._delivered.connect(self._dispatch)
         self._progressed.connect(self._show_progress)
 
-    def submit(self, fn: Callable[..., Any], *args: Any, on_result: Callback | None = None,
-               on_error: Callback | None = None, owner: QObject | None = None,
+    def submit(self, fn: Callable[..., T], *args: object, on_result: Callable[[T], None] | None = None,
+               on_error: OnError | None = None, owner: QObject | None = None,
                priority: int = PRIORITY_QUERY) -> TaskHandle:
         """Run fn(*args) in the pool; on_result(value) or on_error(exc) follows on the GUI thread."""
         handle = TaskHandle(CancelToken())
         return self._start(lambda: fn(*args), handle, on_result, on_error, owner, priority)
 
-    def submit_job(self, fn: Callable[[TaskContext], Any], *, on_result: Callback | None = None,
-                   on_error: Callback | None = None, on_progress: Callable[[Progress], None] | None = None,
+    def submit_job(self, fn: Callable[[TaskContext], T], *, on_result: Callable[[T], None] | None = None,
+                   on_error: OnError | None = None, on_progress: Callable[[Progress], None] | None = None,
                    owner: QObject | None = None, interval: float = 0.1,
                    priority: int = PRIORITY_JOB) -> TaskHandle:
         """Run a long job fn(context) that reports progress and honours the handle's cancel token."""
@@ -239,14 +183,14 @@ class TaskRunner(QObject):
 
         context = TaskContext(report, handle.cancel_token)
 
-        def run() -> Any:
+        def run() -> T:
             lower_thread_priority()
             return fn(context)
 
         return self._start(run, handle, on_result, on_error, owner, priority)
 
-    def _start(self, call: Callable[[], Any], handle: TaskHandle, on_result: Callback | None,
-               on_error: Callback | None, owner: QObject | None, priority: int) -> TaskHandle:
+    def _start(self, call: Callable[[], T], handle: TaskHandle, on_result: Callable[[T], None] | None,
+               on_error: OnError | None, owner: QObject | None, priority: int) -> TaskHandle:
         self._tasks[handle] = _Task(call, on_result, on_error, owner)
         self.pool.start(_Runnable(self, handle), priority)
         return handle

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.catalogue.session import CatalogueSession, QueryOutcome
+from autosimnet_desktop.gui.catalogue.session import QueryOutcome, SessionRef
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.search.sources import QuerySource
 
@@ -19,10 +19,10 @@ MAX_HISTORY = 50  # searches "Back" can return to
 class Searches(QObject):
     """Runs searches in the window's open session and shows their results on the catalogue page."""
 
-    def __init__(self, session: Callable[[], CatalogueSession | None], page: CataloguePage, messages: MessageBar,
+    def __init__(self, session: SessionRef, page: CataloguePage, messages: MessageBar,
                  settings: Settings, changed: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
-        self._session = session  # the window's open session, which changes as catalogues are opened
+        self._session = session
         self._page = page
         self._messages = messages
         self._settings = settings
