@@ -20,7 +20,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     photo = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's name for it
         if self.path == "/photo.png":
             self._send(200, self.photo, length=True)
         elif self.path == "/huge":

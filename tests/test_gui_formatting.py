@@ -30,7 +30,7 @@ def test_errors_become_one_calm_sentence() -> None:
         "This image can't be read (file is truncated or corrupt)."
     assert describe(FolderError("folder not found: /x"), "Opening") == "Opening failed: folder not found: /x."
     assert describe(PermissionError(13, "Permission denied", "/x/a.png")) == \
-        "Permission was denied (/x/a.png)."
+        "Permission denied (/x/a.png)."
     assert "unexpected error" in describe(KeyError("boom"))
     assert "Traceback" not in describe(RuntimeError("x"))
 

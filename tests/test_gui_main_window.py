@@ -15,10 +15,10 @@ from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.search.sources import QuerySource
 
 from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
-from .gui_support import clean_clipboard  # noqa: F401 - a fixture
+from .gui_support import clean_clipboard  # a fixture the tests below ask for by name
 
 
-def drop(window, mime: QMimeData) -> None:  # noqa: ANN001
+def drop(window, mime: QMimeData) -> None:
     """Deliver drag-enter then drop events to the window, as a file manager or browser would."""
     enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
@@ -36,7 +36,7 @@ def file_mime(path: Path) -> QMimeData:
     return mime
 
 
-def results(window) -> list[str]:  # noqa: ANN001
+def results(window) -> list[str]:
     model = window.page.model
     return [model.hit(row).path for row in range(model.rowCount())]
 

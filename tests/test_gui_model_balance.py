@@ -75,7 +75,7 @@ def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choic
     assert [m.file for m in models] == [DEFAULT_MODEL, "autosimnet-paper.onnx"]
     assert models[0].fused and models[0].dim <= 256 and not models[1].fused and models[1].dim == 2048
     window.actions_.model_menu.aboutToShow.emit()
-    entries = lambda: [a.text() for a in window.actions_.model_group.actions()]  # noqa: E731
+    entries = lambda: [a.text() for a in window.actions_.model_group.actions()]
     qtbot.waitUntil(lambda: len(entries()) == 2, timeout=10_000)
     assert entries()[0].startswith("autosimnet-product 1.2") and entries()[0].endswith("(default)")
     assert entries()[1].startswith("autosimnet-paper-dae 1.1")

@@ -44,7 +44,7 @@ def search_and_show_thumbnails(qtbot: Any, window: Any, folder: Path) -> list[Pa
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
     model = window.page.model
     qtbot.waitUntil(lambda: model.rowCount() > 0 and window.page.title.text().endswith("item-000.png"))
-    cards = lambda: [model.data(model.index(row), CARD_ROLE) for row in range(model.rowCount())]  # noqa: E731
+    cards = lambda: [model.data(model.index(row), CARD_ROLE) for row in range(model.rowCount())]
     qtbot.waitUntil(lambda: all(card.state == "ready" for card in cards()), timeout=10_000)
     return [folder / card.path for card in cards()]
 

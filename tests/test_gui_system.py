@@ -32,7 +32,7 @@ class UrlRecorder(QObject):
 
 
 @pytest.fixture
-def opened(qapp):  # noqa: ANN001, ANN201 - pytest-qt's application fixture
+def opened(qapp):  # pytest-qt's application fixture
     recorder = UrlRecorder()
     QDesktopServices.setUrlHandler("file", recorder, "record")
     yield recorder.urls
@@ -56,7 +56,7 @@ def photo(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_file_manager_is_asked_to_select_the_file(tmp_path: Path, qtbot, opened: list[QUrl],  # noqa: ANN001
+def test_a_file_manager_is_asked_to_select_the_file(tmp_path: Path, qtbot, opened: list[QUrl],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     log = fake_dbus_send(tmp_path / "bin", 0)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
@@ -70,7 +70,7 @@ def test_a_file_manager_is_asked_to_select_the_file(tmp_path: Path, qtbot, opene
     assert opened == []  # the file manager answered: nothing else is opened
 
 
-def test_without_a_file_manager_the_folder_is_opened(tmp_path: Path, qtbot, opened: list[QUrl],  # noqa: ANN001
+def test_without_a_file_manager_the_folder_is_opened(tmp_path: Path, qtbot, opened: list[QUrl],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     log = fake_dbus_send(tmp_path / "bin", 1)  # "The name org.freedesktop.FileManager1 was not provided"
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")

@@ -14,7 +14,7 @@ from autosimnet_desktop.gui.runtime.tasks import TaskContext, TaskRunner, _Runna
 
 
 @pytest.fixture()
-def runner(qtbot):  # noqa: ANN001, ANN201 - pytest fixture
+def runner(qtbot):
     runner = TaskRunner(make_pool())
     yield runner
     runner.wait(5000)

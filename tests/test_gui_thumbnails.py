@@ -56,7 +56,7 @@ def test_the_loader_decodes_in_the_pool_and_announces_tiles(tmp_path: Path, qtbo
     decoding_threads: list[bool] = []
     original = loader._cache.load
 
-    def spy(path: Path):  # noqa: ANN202
+    def spy(path: Path):
         decoding_threads.append(threading.current_thread() is threading.main_thread())
         return original(path)
 
@@ -165,7 +165,7 @@ def test_files_vanishing_while_pruning_are_fine(tmp_path: Path, monkeypatch: pyt
     entries = fake_entries(folder, 10)
     real_scan = thumbnails.scan_cache
 
-    def scan_then_race(*args):  # noqa: ANN002, ANN202 - another app instance prunes between scan and delete
+    def scan_then_race(*args):  # another app instance prunes between scan and delete
         found = real_scan(*args)
         for path in entries[:3] + entries[5:6]:
             path.unlink()

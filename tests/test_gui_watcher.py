@@ -15,7 +15,7 @@ from .gui_support import build_window, make_catalogue, make_image, open_and_inde
 
 
 @pytest.fixture()
-def runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest fixture
+def runner(qtbot) -> Iterator[TaskRunner]:
     """A runner kept until its pool is idle: a pool thread must never drop the last reference to it."""
     runner = TaskRunner(make_pool())
     yield runner

@@ -19,20 +19,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "benchmarks")]
 
-from PIL import Image, ImageOps  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PIL import Image, ImageOps
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir  # noqa: E402
-from autosimnet_desktop.gui.app import catalogue_factory, preload_engine  # noqa: E402
-from autosimnet_desktop.gui.catalogue.jobs import JobKind  # noqa: E402
-from autosimnet_desktop.gui.main_window import MainWindow  # noqa: E402
-from autosimnet_desktop.gui.runtime.services import Services  # noqa: E402
-from autosimnet_desktop.gui.runtime.settings import Settings  # noqa: E402
-from autosimnet_desktop.gui.search.sources import QuerySource  # noqa: E402
-from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool  # noqa: E402
-from autosimnet_desktop.locations import sample_catalogue  # noqa: E402
-from gui_stall import make_photos  # noqa: E402
+from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
+from autosimnet_desktop.gui.app import catalogue_factory, preload_engine
+from autosimnet_desktop.gui.catalogue.jobs import JobKind
+from autosimnet_desktop.gui.main_window import MainWindow
+from autosimnet_desktop.gui.runtime.services import Services
+from autosimnet_desktop.gui.runtime.settings import Settings
+from autosimnet_desktop.gui.search.sources import QuerySource
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
+from autosimnet_desktop.locations import sample_catalogue
+from gui_stall import make_photos
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
-from PIL import Image, ImageOps  # noqa: E402
+from PIL import Image, ImageOps
 
-from autosimnet_desktop.locations import sample_catalogue  # noqa: E402
+from autosimnet_desktop.locations import sample_catalogue
 
 TICK_MS = 5
 
@@ -105,7 +105,7 @@ def run(images: int, work: Path) -> dict[str, object]:
     query_image = work / "query.jpg"
     Image.open(photos[7]).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(query_image)
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841 - must exist while the window does
+    app = QApplication.instance() or QApplication([])  # must exist while the window does
     data = work / "data"
     services = Services(factory=catalogue_factory(None, data), runner=TaskRunner(make_pool()),
                         thumbnail_dir=lambda cat: thumbnail_cache_dir(cat.folder, data))

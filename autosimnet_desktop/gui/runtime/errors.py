@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 
+from autosimnet_desktop.core.files.errors import os_error_reason
 from autosimnet_desktop.core.images.decode import ImageError
 
 log = logging.getLogger(__name__)
-
-_OS_REASONS = {
-    errno.ENOENT: "it was not found (moved or deleted?)",
-    errno.EACCES: "permission was denied",
-    errno.EPERM: "permission was denied",
-    errno.ENOSPC: "the disk is full",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOTDIR: "it is not a folder",
-}
 
 
 def _is_app_error(exc: BaseException) -> bool:
@@ -32,7 +23,7 @@ def describe(exc: BaseException, doing: str = "") -> str:
     elif _is_app_error(exc):
         text = str(exc)
     elif isinstance(exc, OSError):
-        reason = _OS_REASONS.get(exc.errno or -1) or exc.strerror or str(exc) or type(exc).__name__
+        reason = os_error_reason(exc)
         target = f" ({exc.filename})" if exc.filename else ""
         text = f"{reason}{target}"
     elif isinstance(exc, MemoryError):

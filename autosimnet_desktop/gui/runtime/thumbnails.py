@@ -28,7 +28,7 @@ TILE = 160  # logical pixels of the square tile a result card shows
 MAX_DECODING = 2  # thumbnails made at the same time
 TILE_MARGIN = 6  # keeps full-bleed photos off the tile's rounded edge and the similarity badge
 _DIMS_KEY = "autosimnet-source-size"
-CACHE_LIMIT_BYTES = 200 * 1024 * 1024  # per catalogue: a few thousand thumbnails (40-150 KB each)
+CACHE_LIMIT_BYTES = 200 * 1024 * 1024  # per catalogue: room for a few thousand thumbnails
 PRUNE_TO = 0.9  # of the limit: room for new entries, so the next opens have nothing to delete
 STALE_TEMP_SECONDS = 3600  # a temp file this old was abandoned by a crash; a younger one may be being written
 # The cache's own layout: <folder>/<2 hex digits>/<40 hex digits>.png (and mkstemp's 'tmp*.tmp' beside them).

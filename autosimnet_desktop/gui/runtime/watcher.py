@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from autosimnet_desktop.core.files.scanner import is_hidden
 from autosimnet_desktop.gui.runtime.tasks import PRIORITY_THUMBNAIL, TaskRunner
 
 MAX_WATCHED_DIRS = 2000  # inotify watches are a per-user budget; the periodic rescan covers the rest
@@ -21,7 +22,7 @@ def list_folders(root: Path, limit: int = MAX_WATCHED_DIRS) -> list[str]:
         try:
             with os.scandir(current) as entries:
                 subdirs = sorted(Path(e.path) for e in entries
-                                 if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+                                 if not is_hidden(e.name) and e.is_dir(follow_symlinks=False))
         except OSError:
             continue  # unreadable or vanished: the indexer reports what matters
         for sub in subdirs[: limit - len(found)]:

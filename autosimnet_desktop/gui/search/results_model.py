@@ -17,9 +17,6 @@ Index = QModelIndex | QPersistentModelIndex
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the SearchHit
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # absolute Path of the file
-SIMILARITY_ROLE = Qt.ItemDataRole.UserRole + 3  # float 0..1
-STATE_ROLE = Qt.ItemDataRole.UserRole + 4  # "loading", "ready" or "failed" (the thumbnail)
-
 CARD_ROLE = Qt.ItemDataRole.UserRole + 5  # a Card: all the delegate paints, in one call
 
 FETCH_BATCH = 60  # rows handed to the view at a time: a huge duplicate list stays cheap to show
@@ -101,15 +98,15 @@ class ResultsModel(QAbstractListModel):
         return self._folder / self._hits[row].path
 
     # -- QAbstractListModel ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         """Rows fetched into the view so far."""
         return 0 if parent.isValid() else self._shown
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
         """True while filtered hits remain beyond what the view has."""
         return not parent.isValid() and self._shown < len(self._hits)
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
         """Hand the view the next batch of rows."""
         if parent.isValid():
             return
@@ -142,10 +139,6 @@ class ResultsModel(QAbstractListModel):
             return hit
         if role == PATH_ROLE:
             return path
-        if role == SIMILARITY_ROLE:
-            return hit.similarity
-        if role == STATE_ROLE:
-            return self._state(path)
         return None
 
     def _state(self, path: Path) -> str:
@@ -185,7 +178,7 @@ class ResultsModel(QAbstractListModel):
         row = self._rows.get(key)
         if row is not None and row < self._shown:
             index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, STATE_ROLE, CARD_ROLE,
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, CARD_ROLE,
                                                  Qt.ItemDataRole.ToolTipRole])
 
 
