@@ -24,7 +24,7 @@ from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.records import CancelToken, CoreError, FolderError, Progress
 
 if TYPE_CHECKING:  # the commands import the engine only when they run, so --help stays instant
-    from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
+    from autosimnet_desktop.core.catalogue.catalogue import Catalogue
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -66,19 +66,19 @@ def _fraction(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `autosimnet`."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a sub-command's default must not undo `autosimnet --verbose COMMAND` (argparse quirk).
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="show the traceback of an error")
-    model = argparse.ArgumentParser(add_help=False)
+    model = _Parser(add_help=False)
     model.add_argument("--model", metavar="NAME|PATH",
                        help="shipped model name or ONNX file (default: the shipped model)")
-    catalogue = argparse.ArgumentParser(add_help=False, parents=[model])
+    catalogue = _Parser(add_help=False, parents=[model])
     catalogue.add_argument("--data-dir", metavar="DIR", type=Path,
                            help="where catalogue data lives (default: the user data folder, or $AUTOSIMNET_DATA_DIR)")
-    folder_opt = argparse.ArgumentParser(add_help=False)
+    folder_opt = _Parser(add_help=False)
     folder_opt.add_argument("--folder", required=True, type=Path, metavar="FOLDER", help="the catalogue folder")
-    balance = argparse.ArgumentParser(add_help=False)
+    balance = _Parser(add_help=False)
     balance.add_argument("--colour-weight", type=_fraction, metavar="W",
                          help="0 matches shape only, 1 colour only (default: the model's own balance; "
                               "needs a model with a colour part, such as the default autosimnet-product)")
@@ -167,7 +167,7 @@ def _clock(seconds: float) -> str:
 # -- commands -------------------------------------------------------------------------------------------
 
 
-def _open(args: argparse.Namespace, folder: Path) -> CatalogueAPI:
+def _open(args: argparse.Namespace, folder: Path) -> Catalogue:
     """Open the catalogue of `folder` with the command's --model, --data-dir and --workers."""
     from autosimnet_desktop.core.catalogue.factory import open_catalogue
     from autosimnet_desktop.core.indexing.settings import IndexSettings
@@ -175,7 +175,7 @@ def _open(args: argparse.Namespace, folder: Path) -> CatalogueAPI:
     return open_catalogue(folder, args.model, args.data_dir, IndexSettings(workers=getattr(args, "workers", None)))
 
 
-def _require_index(catalogue: CatalogueAPI, folder: Path) -> None:
+def _require_index(catalogue: Catalogue, folder: Path) -> None:
     """Fail with a clear message when there is nothing to search in."""
     if catalogue.count():
         return
@@ -186,7 +186,7 @@ def _require_index(catalogue: CatalogueAPI, folder: Path) -> None:
         raise CoreError(f"{folder} has not been indexed yet (run: autosimnet index {folder})")
 
 
-def _colour_weight(args: argparse.Namespace, catalogue: CatalogueAPI) -> float | None:
+def _colour_weight(args: argparse.Namespace, catalogue: Catalogue) -> float | None:
     """--colour-weight, refused (exit 2) for a model whose embedding has no separate colour part."""
     weight: float | None = getattr(args, "colour_weight", None)  # not every command has the option
     if weight is not None and catalogue.segments is None:
@@ -314,7 +314,10 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet bench."""
     from autosimnet_desktop.bench import runner as bench
 
-    progress = (lambda line: sys.stderr.write(line + "\n")) if not args.json else (lambda _line: None)
+    def progress(line: str) -> None:
+        if not args.json:
+            sys.stderr.write(line + "\n")
+
     results = bench.run(model=args.model, quick=args.quick, log=progress)
     out.write(json.dumps(exporting.jsonable(results), indent=2) + "\n" if args.json else bench.format_results(results))
     return EXIT_OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import platform
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,23 @@ from autosimnet_desktop.core.catalogue.factory import load_encoder
 from autosimnet_desktop.core.images.decode import load_for_model
 from autosimnet_desktop.core.threads import worker_count
 
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much data a bench run makes and measures."""
+
+    small: int  # 60x80 photos
+    big: int  # 1200x1600 photos
+    index_sizes: tuple[int, ...]  # items in the search benchmarks
+    queries: int
+    rounds: int  # interleaved rounds of decode-only against the pipeline
+
+
 # Several rounds of decode-only against the pipeline: on a shared machine single rounds of the same code scatter
 # widely (docs/performance.md), and the median of the rounds resists a disturbed one.
-FULL = {"small": 10_000, "big": 1_000, "index_sizes": (10_000, 100_000), "queries": 200, "rounds": 5}
-
-
-QUICK = {"small": 200, "big": 6, "index_sizes": (500, 1_000), "queries": 20, "rounds": 1}
+FULL = Sizes(small=10_000, big=1_000, index_sizes=(10_000, 100_000), queries=200, rounds=5)
+QUICK = Sizes(small=200, big=6, index_sizes=(500, 1_000), queries=20, rounds=1)
 
 
 SMALL_SIZE = (60, 80)
@@ -57,20 +69,20 @@ def run(model: str | None = None, quick: bool = False, log: Log = print) -> dict
     }
     with tempfile.TemporaryDirectory(prefix="autosimnet-bench-") as tmp:
         root = Path(tmp)
-        log(f"making {sizes['small']:,} photos at 60x80 and {sizes['big']:,} at 1200x1600...")
-        small = make_photos(root / "small", sizes["small"], SMALL_SIZE, "s", workers)
-        big = make_photos(root / "big", sizes["big"], BIG_SIZE, "b", workers)
+        log(f"making {sizes.small:,} photos at 60x80 and {sizes.big:,} at 1200x1600...")
+        small = make_photos(root / "small", sizes.small, SMALL_SIZE, "s", workers)
+        big = make_photos(root / "big", sizes.big, BIG_SIZE, "b", workers)
         results["big_jpeg_kb"] = float(np.mean([p.stat().st_size for p in big]) / 1024)
         settle_disk()
         for name, paths in (("small", small), ("big", big)):
-            log(f"decode-only and full pipeline, {name} photos, {sizes['rounds']} interleaved rounds...")
-            results[name] = decode_vs_pipeline(root, name, paths, encoder, workers, sizes["rounds"])
+            log(f"decode-only and full pipeline, {name} photos, {sizes.rounds} interleaved rounds...")
+            results[name] = decode_vs_pipeline(root, name, paths, encoder, workers, sizes.rounds)
         log("encoder only...")
         sample = np.stack([load_for_model(p, encoder.preprocess) for p in small[:64]])
         results["encoder_only_images_per_second"] = encoder_only(encoder, sample, workers, 1.0 if quick else 3.0)
         log("search...")
-        results["search"] = [search_figures(size, encoder, big, sizes["queries"], workers, root / "search", log)
-                             for size in sizes["index_sizes"]]
+        results["search"] = [search_figures(size, encoder, big, sizes.queries, workers, root / "search", log)
+                             for size in sizes.index_sizes]
     results["targets"] = verdicts(results)
     return results
 

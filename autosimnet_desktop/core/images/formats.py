@@ -23,7 +23,7 @@ def _register_optional_plugins() -> frozenset[str]:
     """Register HEIC/HEIF/AVIF openers when their plugin packages are installed; the extensions they add."""
     found: set[str] = set()
     try:
-        import pillow_heif  # type: ignore[import-not-found]
+        import pillow_heif
 
         pillow_heif.register_heif_opener()
         found |= {".heic", ".heif"}
@@ -34,7 +34,7 @@ def _register_optional_plugins() -> frozenset[str]:
         pass
     if ".avif" not in found:
         try:
-            import pillow_avif  # type: ignore[import-not-found]  # registers itself on import
+            import pillow_avif  # registers itself on import
 
             del pillow_avif
             found.add(".avif")

@@ -50,7 +50,7 @@ class InFlight(NamedTuple):
 
     decoding: Future[Chunk]
     encoded: Future[list[Decoded]]
-    count: int  # files in the chunk
+    files: int  # in the chunk
     small: bool  # small files, decoded on the lane
 
 
@@ -210,7 +210,7 @@ class Indexer:
             target, files = self.settings.batch_limit(in_flight[0].small), 0
             # At most half the chunks in flight, so the decoding threads keep work queued meanwhile.
             for chunk in itertools.islice(in_flight, max(1, len(in_flight) // 2)):
-                files += chunk.count
+                files += chunk.files
                 if files >= target:
                     break
             wait([chunk.encoded])

@@ -59,20 +59,20 @@ def plan_run(files: Mapping[str, FileState], errors: Mapping[str, str], rows: Ma
     if checks:
         found = digests(checks)
         for relpath, row in suspects:
-            digest, state = found[relpath]
-            if digest is not None and digest == row.digest and state is not None:
-                touched.append((row, state))
+            digest, read_as = found[relpath]
+            if digest is not None and digest == row.digest and read_as is not None:
+                touched.append((row, read_as))
                 unchanged += 1
             else:
                 todo.append((relpath, row))
         taken: set[int] = set()
         for relpath in rename_candidates:
-            digest, state = found[relpath]
+            digest, read_as = found[relpath]
             match = next((r for r in removed_by_size[files[relpath].size]
                           if r.digest == digest and r.id not in taken), None)
-            if match is not None and state is not None:
+            if match is not None and read_as is not None:
                 taken.add(match.id)
-                renamed.append((match, relpath, state))
+                renamed.append((match, relpath, read_as))
         renamed_paths = {path for _, path, _ in renamed}
         todo = [(path, row) for path, row in todo if path not in renamed_paths]
         removed = [row for row in removed if row.id not in taken]
