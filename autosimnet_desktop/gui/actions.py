@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Callable
 
@@ -18,7 +19,7 @@ class Actions:
     """Every QAction the main window offers; the window connects their `triggered` signals."""
 
     def __init__(self, window: QMainWindow) -> None:
-        def make(text: str, shortcut: QKeySequence | str | None = None, tip: str = "",
+        def make(text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "",
                  icon: tuple[str, QStyle.StandardPixmap] | None = None) -> QAction:
             action = QAction(text, window)
             if shortcut:
@@ -121,7 +122,7 @@ class Actions:
         menu = self.recent_menu
         menu.clear()
         for folder in folders:
-            menu.addAction(str(folder), lambda f=folder: open_folder(f))
+            menu.addAction(str(folder), functools.partial(open_folder, folder))
         if menu.isEmpty():
             menu.addAction("No recent catalogues").setEnabled(False)
         else:

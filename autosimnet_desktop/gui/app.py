@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     QGuiApplication.setDesktopFileName("autosimnet-desktop")  # Wayland/GNOME match the window to its .desktop
     pool = make_pool()
     runner = TaskRunner(pool)
@@ -114,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autosimnet_desktop.locations import sample_catalogue
 
         args.folder = sample_catalogue()
-    folder = args.folder or window.settings.last_folder
-    if args.folder is not None or (folder is not None and folder.is_dir()):
+    folder: Path | None = args.folder or window.settings.last_folder
+    if folder is not None and (args.folder is not None or folder.is_dir()):
         window.open_folder(folder)  # a missing FOLDER argument is reported in the window
     if args.query is not None:
         from autosimnet_desktop.gui.search.sources import QuerySource

@@ -81,8 +81,9 @@ class WelcomePage(QWidget):
         """List recent catalogue folders as buttons (the section hides when there are none)."""
         while self._recent_box.count():
             item = self._recent_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for folder in folders:
             button = QPushButton(f"{folder.name or folder}    —    {folder.parent}", self)
             button.setFlat(True)

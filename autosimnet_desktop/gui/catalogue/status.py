@@ -60,12 +60,12 @@ class JobProgress(QWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Stop now; everything finished so far is kept")
         self.cancel_button.clicked.connect(self._cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(10)
+        self.row.addWidget(self.label)
+        self.row.addWidget(self.bar)
+        self.row.addWidget(self.cancel_button)
         self._kind: JobKind | None = None
         self.hide()
 

@@ -90,7 +90,7 @@ class DuplicatesDialog(QDialog):
         self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.progress = JobProgress(header)
         self.progress.label.setWordWrap(True)  # a long progress line wraps instead of widening the dialog
-        self.progress.layout().setStretchFactor(self.progress.label, 1)
+        self.progress.row.setStretchFactor(self.progress.label, 1)
         self.progress.cancel_requested.connect(self.cancel_requested)
         layout = QVBoxLayout(header)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -169,7 +169,9 @@ class DuplicatesDialog(QDialog):
             top.setExpanded(number <= EXPANDED_GROUPS)
         if self._thumbnails is not None:
             for index in range(min(EXPANDED_GROUPS, self.tree.topLevelItemCount())):
-                self._expanded(self.tree.topLevelItem(index))
+                header = self.tree.topLevelItem(index)
+                if header is not None:
+                    self._expanded(header)
 
     def _selected_path(self) -> Path | None:
         item = self.tree.currentItem()
@@ -193,11 +195,14 @@ class DuplicatesDialog(QDialog):
 
     def _expanded(self, top: QTreeWidgetItem) -> None:
         for index in range(top.childCount()):
-            self._thumbnail_ready(str(self.folder / top.child(index).data(0, Qt.ItemDataRole.UserRole)))
+            child = top.child(index)
+            if child is not None:
+                self._thumbnail_ready(str(self.folder / child.data(0, Qt.ItemDataRole.UserRole)))
 
     def _thumbnail_ready(self, key: str) -> None:
         items = self._items.get(key)
-        if not items or self._thumbnails is None or not items[0].parent().isExpanded():
+        group = items[0].parent() if items else None
+        if not items or group is None or self._thumbnails is None or not group.isExpanded():
             return
         pixmap = self._thumbnails.pixmap(Path(key))
         if pixmap is not None:

@@ -28,10 +28,11 @@ def file_size(size: int) -> str:
     """'512 bytes', '34 KB', '2.1 MB'."""
     if size < 1024:
         return plural(size, "byte")
+    scaled = float(size)
     for unit in ("KB", "MB", "GB"):
-        size /= 1024
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if size >= 10 else f"{size:.1f} {unit}"
+        scaled /= 1024
+        if scaled < 1024 or unit == "GB":
+            return f"{scaled:.0f} {unit}" if scaled >= 10 else f"{scaled:.1f} {unit}"
     raise AssertionError("unreachable")
 
 

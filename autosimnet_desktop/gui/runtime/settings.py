@@ -49,7 +49,7 @@ class Settings:
         if isinstance(raw, str):  # QSettings returns a lone string for a one-item list
             raw = [raw]
         seen: list[Path] = []
-        for item in raw or []:
+        for item in raw if isinstance(raw, list) else []:
             path = Path(str(item))
             if str(item) and path not in seen:
                 seen.append(path)

@@ -6,6 +6,7 @@ mtime, and each new loader (one per opened catalogue) prunes the cache on a pool
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -179,10 +180,10 @@ class ThumbnailCache:
         if entry is not None and entry.is_file():
             image = QImage(str(entry))
             if not image.isNull():
-                width, _, height = image.text(_DIMS_KEY).partition("x")
-                if width.isdigit() and height.isdigit():
+                stored_width, _, stored_height = image.text(_DIMS_KEY).partition("x")
+                if stored_width.isdigit() and stored_height.isdigit():
                     self._touch(entry)
-                    return Thumbnail(image, st.st_size, int(width), int(height))
+                    return Thumbnail(image, st.st_size, int(stored_width), int(stored_height))
         img, width, height = _decode(path, self.size)
         if entry is not None:
             self._store(entry, img, width, height)
@@ -296,8 +297,8 @@ class ThumbnailLoader(QObject):
             self._in_flight += 1
             self._runner.submit(make_thumbnail, self._cache, Path(key), self._ratio, owner=self,
                                 priority=PRIORITY_THUMBNAIL,
-                                on_result=lambda thumb, k=key: self._loaded(k, thumb),
-                                on_error=lambda exc, k=key: self._not_loaded(k, exc))
+                                on_result=functools.partial(self._loaded, key),
+                                on_error=functools.partial(self._not_loaded, key))
 
     def failure(self, path: Path) -> str | None:
         """Why this file's thumbnail could not be made, if it could not."""
@@ -334,7 +335,7 @@ class ThumbnailLoader(QObject):
             self._info.pop(old, None)
         self.ready.emit(key)
 
-    def _not_loaded(self, key: str, exc: Exception) -> None:
+    def _not_loaded(self, key: str, exc: BaseException) -> None:
         self._in_flight -= 1
         if self._closed:
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, QUrl
 from PySide6.QtGui import QPixmap
@@ -168,7 +168,7 @@ class ResultsModel(QAbstractListModel):
         """Dragged results are file URLs."""
         return ["text/uri-list"]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """File URLs of the dragged results."""
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(self.absolute_path(i.row()))) for i in indexes if i.isValid()])

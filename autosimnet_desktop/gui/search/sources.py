@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QImageWriter
 
 from autosimnet_desktop.gui.runtime.fetch import fetch_image
 from autosimnet_desktop.gui.runtime.thumbnails import decode_preview
@@ -68,7 +68,7 @@ class Prepared:
 def _qimage_png(image: QImage) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    QImageWriter(buffer, QByteArray(b"PNG")).write(image)  # QImage.save's stubs and runtime disagree on the format type
     return bytes(QByteArray(buffer.data()).data())
 
 
