@@ -356,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         target = f" ({exc.filename})" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{target}", verbose, EXIT_FAILURE)
-    except Exception as exc:  # noqa: BLE001 - the contract: one line, exit 1, traceback only when asked
+    except Exception as exc:  # the contract: one line, exit 1, traceback only when asked
         return _fail(f"unexpected {type(exc).__name__}: {exc}", verbose, EXIT_FAILURE)
 
 

@@ -87,7 +87,7 @@ def run_self_test(folder: Path | None = None, model: str | None = None, out: Tex
     out = out or sys.stdout
     try:
         line, code = check(folder, model), 0
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed self-test, reported on one line
+    except Exception as exc:  # any failure is a failed self-test, reported on one line
         reason = " ".join(str(exc).split()) or type(exc).__name__
         line, code = f"AutoSimNet {__version__} self-test FAILED: {type(exc).__name__}: {reason}", 1
     print(line, file=out, flush=True)

@@ -176,12 +176,17 @@ class SpyIndex(VectorIndex):
         super().__init__(dim)
         self.added: list[list[int]] = []
         self.priorities: set[tuple[int, int]] = set()
+        self.saves = 0
 
     def add(self, labels: Iterable[int], vectors: np.ndarray, threads: int = 1) -> None:
         labels = list(labels)
         self.added.append(labels)
         self.priorities.add(thread_priority())
         super().add(labels, vectors, threads)
+
+    def save(self, path: Path) -> None:
+        self.saves += 1
+        super().save(path)
 
 
 class SpyReader:

@@ -182,7 +182,7 @@ def test_vector_index_survives_concurrent_searches_and_writes() -> None:
             while not stop.is_set():
                 for labels, _ in index.search(rng.standard_normal((4, 16)), 10):
                     assert len(labels) == 10
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     readers = [threading.Thread(target=search) for _ in range(3)]

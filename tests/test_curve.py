@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("torch", reason="the training helper needs the 'train' extra (torch)")
 
-from export.curve import chained_history, main, run_chain  # noqa: E402
+from export.curve import chained_history, main, run_chain
 
 
 def _run(folder: Path, losses: list[float], init: Path | None) -> Path:

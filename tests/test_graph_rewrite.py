@@ -8,9 +8,9 @@ import pytest
 onnx = pytest.importorskip("onnx", reason="export.graph_rewrite needs the onnx package (test and train extras)")
 ort = pytest.importorskip("onnxruntime")
 
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper
 
-from export.graph_rewrite import space_to_depth_strided_convs  # noqa: E402
+from export.graph_rewrite import space_to_depth_strided_convs
 
 
 def conv_model(channels: int, size: int, stride: int = 2, bias: bool = True) -> onnx.ModelProto:

@@ -9,11 +9,11 @@ import pytest
 
 onnx = pytest.importorskip("onnx", reason="export.quantize needs the onnx package (test and train extras)")
 
-from autosimnet_desktop.core.model.encoder import Encoder, file_sha256  # noqa: E402
-from export import quantize as quantize_mod  # noqa: E402
+from autosimnet_desktop.core.model.encoder import Encoder, file_sha256
+from export import quantize as quantize_mod
 
-from .conftest import PAPER_MODEL, PRODUCT_MODEL  # noqa: E402
-from .core_helpers import make_catalogue  # noqa: E402
+from .conftest import PAPER_MODEL, PRODUCT_MODEL
+from .core_helpers import make_catalogue
 
 
 def test_quantized_model_keeps_the_contract_and_follows_the_float_model(tmp_path: Path) -> None:

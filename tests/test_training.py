@@ -14,15 +14,15 @@ import pytest
 torch = pytest.importorskip("torch", reason="the training helper needs the 'train' extra (torch)")
 onnx = pytest.importorskip("onnx", reason="the training helper needs the 'train' extra (onnx)")
 
-from autosimnet_desktop.core.model.encoder import Encoder  # noqa: E402
-from autosimnet_desktop.core.images.decode import Preprocess  # noqa: E402
-from export import evaluate as evaluate_mod  # noqa: E402
-from export.data import fashion_mnist, photo_folder, read_idx  # noqa: E402
-from export.metrics import label_scores, nearest_neighbours  # noqa: E402
-from export.model import Encoder as TorchEncoder  # noqa: E402
-from export.model import PaperDAE, parameter_counts  # noqa: E402
-from export.to_onnx import export_encoder, parity  # noqa: E402
-from export.train import TrainConfig, train  # noqa: E402
+from autosimnet_desktop.core.model.encoder import Encoder
+from autosimnet_desktop.core.images.decode import Preprocess
+from export import evaluate as evaluate_mod
+from export.data import fashion_mnist, photo_folder, read_idx
+from export.metrics import label_scores, nearest_neighbours
+from export.model import Encoder as TorchEncoder
+from export.model import PaperDAE, parameter_counts
+from export.to_onnx import export_encoder, parity
+from export.train import TrainConfig, train
 
 # Table I as decoded in shared/paper/table-1-decoded.md: (layer type, output C, H, W) after each layer.
 TABLE_I = [

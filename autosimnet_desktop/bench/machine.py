@@ -6,8 +6,8 @@ import os
 import platform
 from typing import Any
 
-# Instructions that set the encoder's speed: without an int8 dot product (VNNI), the default model's int8
-# convolutions ran 14x slower on a Zen 1 host than on the host its figures were first measured on.
+# Instructions that set the encoder's speed: without an int8 dot product (VNNI) int8 convolutions run many
+# times slower, so a figure means little without them (docs/performance.md).
 VECTOR_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "asimddp")
 
 

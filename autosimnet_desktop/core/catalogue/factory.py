@@ -24,7 +24,7 @@ def load_encoder(model: str | os.PathLike[str] | None = None) -> Encoder:
         raise ModelError(f"model not found: {model or path}")
     try:
         return Encoder(path)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types for bad files
+    except Exception as exc:  # onnxruntime raises its own exception types for bad files
         raise ModelError(f"cannot load model {path.name}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}")\
             from exc
 

@@ -20,7 +20,7 @@ import numpy as np
 from autosimnet_desktop.core.records import CancelToken, Cancelled, Progress, ProgressCallback, SearchHit
 from autosimnet_desktop.core.storage.vector_index import VectorIndex
 
-SCALE_PAIRS = 2000  # random pairs for the scale estimate: a ~2% standard error
+SCALE_PAIRS = 2000  # random pairs for the scale estimate: enough for a stable figure
 SCALE_SAMPLE = 2000  # at most this many vectors are read for it
 
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from autosimnet_desktop.core.records import StoreError
 
-M = 16  # graph degree: real embeddings have a low intrinsic dimension, 16 gives recall@10 ~1.0
-EF_CONSTRUCTION = 32  # measured on real embeddings: recall@10 0.998 (0.9985 at 48), insertion 30% cheaper
+M = 16  # graph degree: real embeddings have a low intrinsic dimension, so 16 finds nearly every neighbour
+EF_CONSTRUCTION = 32  # as good as larger values on real embeddings, and cheaper to insert (docs/performance.md)
 EF_SEARCH = 64  # hnswlib searches with max(ef, k), so a bigger k needs no change here
 MIN_CAPACITY = 1024
 
