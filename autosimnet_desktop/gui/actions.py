@@ -13,25 +13,30 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 from autosimnet_desktop.gui.runtime.icons import themed
 
 SP = QStyle.StandardPixmap
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+ThemedIcon = tuple[str, QStyle.StandardPixmap]  # a freedesktop theme name and Qt's own icon where no theme has it
+
+
+def make_action(window: QMainWindow, text: str, shortcut: Shortcut = None, tip: str = "",
+                icon: ThemedIcon | None = None) -> QAction:
+    """A window action with its shortcut, its tip (with the shortcut) and its icon."""
+    action = QAction(text, window)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                          if shortcut else tip)
+    if icon:
+        action.setIcon(themed(*icon))
+    return action
 
 
 class Actions:
     """Every QAction the main window offers; the window connects their `triggered` signals."""
 
     def __init__(self, window: QMainWindow) -> None:
-        def make(text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "",
-                 icon: tuple[str, QStyle.StandardPixmap] | None = None) -> QAction:
-            action = QAction(text, window)
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-            if tip:
-                action.setStatusTip(tip)
-                action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
-                                  if shortcut else tip)
-            if icon:
-                action.setIcon(themed(*icon))
-            return action
-
+        make = functools.partial(make_action, window)
         self.open_folder = make("Open catalogue folder…", QKeySequence.StandardKey.Open,
                                 "Choose the folder with your product photos", ("folder-open", SP.SP_DirOpenIcon))
         self.open_sample = make("Open the sample catalogue", tip="300 clothing photos to try the app with")

@@ -108,6 +108,29 @@ class QueryPanel(QWidget):
         buttons.addWidget(self.open_button, 1)
         buttons.addWidget(self.paste_button)
 
+        options = self._build_options(result_count, min_similarity)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 8, 12)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.detail_label)
+        layout.addLayout(buttons)
+        layout.addSpacing(12)
+        layout.addLayout(options)
+        layout.addStretch(1)
+        tips = QLabel("Double-click a product to open it. Right-click it to find products similar to it, "
+                      "show it in its folder or copy it.", self)
+        tips.setWordWrap(True)
+        tips.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(tips)
+        self._similarity_moved(self.similarity_slider.value())
+        self.show_query(None, "", "")
+
+    def _build_options(self, result_count: int, min_similarity: float) -> QFormLayout:
+        """The Show / At least / Match rows (Match only for a model with a colour part)."""
         self.count_spin = QSpinBox(self)
         self.count_spin.setRange(*RESULT_COUNT_RANGE)
         self.count_spin.setValue(result_count)
@@ -146,25 +169,7 @@ class QueryPanel(QWidget):
         options.addRow("At least", slider_row)
         options.addRow("Match", self.balance_row)
         options.setRowVisible(self.balance_row, False)  # until a model with a colour part is loaded
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 8, 12)
-        layout.setSpacing(8)
-        layout.addWidget(title)
-        layout.addWidget(self.preview)
-        layout.addWidget(self.name_label)
-        layout.addWidget(self.detail_label)
-        layout.addLayout(buttons)
-        layout.addSpacing(12)
-        layout.addLayout(options)
-        layout.addStretch(1)
-        tips = QLabel("Double-click a product to open it. Right-click it to find products similar to it, "
-                      "show it in its folder or copy it.", self)
-        tips.setWordWrap(True)
-        tips.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        layout.addWidget(tips)
-        self._similarity_moved(self.similarity_slider.value())
-        self.show_query(None, "", "")
+        return options
 
     def show_query(self, image: QImage | None, name: str, detail: str) -> None:
         """Show the query image large with its name and a detail line."""
