@@ -49,8 +49,12 @@ def catalogue_factory(model: str | None | Callable[[], str | None], data_dir: Pa
 
 
 def preload_engine() -> None:
-    """Import onnxruntime, hnswlib and the catalogue code (run on a pool thread right after start-up)."""
-    for module in ("hnswlib", "onnxruntime", "autosimnet_desktop.core.catalogue.factory"):
+    """Load onnxruntime (through the core: telemetry off), hnswlib and the catalogue code (run on a pool
+    thread right after start-up)."""
+    from autosimnet_desktop.core.model.runtime import onnxruntime
+
+    onnxruntime()
+    for module in ("hnswlib", "autosimnet_desktop.core.catalogue.factory"):
         importlib.import_module(module)
 
 

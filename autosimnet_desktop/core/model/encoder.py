@@ -11,6 +11,7 @@ import numpy as np
 
 from autosimnet_desktop.core.images.decode import Preprocess
 from autosimnet_desktop.core.model.card import ModelCard
+from autosimnet_desktop.core.model.runtime import onnxruntime
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "embedding"
@@ -64,7 +65,7 @@ class Encoder:
     """Runs an ONNX image encoder with onnxruntime on the CPU; several threads may encode at once."""
 
     def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None) -> None:
-        import onnxruntime as ort
+        ort = onnxruntime()
 
         path = Path(model_path)
         if not path.is_file():

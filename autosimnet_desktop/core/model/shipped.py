@@ -8,6 +8,7 @@ from pathlib import Path
 
 from autosimnet_desktop.locations import DEFAULT_MODEL, models_dir
 from autosimnet_desktop.core.model.card import ModelCard
+from autosimnet_desktop.core.model.runtime import onnxruntime
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ShippedModel:
 
 
 def _describe(path: Path) -> ShippedModel:
-    import onnxruntime as ort
+    ort = onnxruntime()
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     size = session.get_outputs()[0].shape[-1]
