@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autosimnet_desktop.locations import resource_path
+from autosimnet_desktop.locations import frozen_bundle, resource_path
 
 APP_ID = "autosimnet-desktop"  # = QGuiApplication.desktopFileName(): Wayland/GNOME match windows by it
 DESKTOP_FILE = f"{APP_ID}.desktop"
@@ -44,7 +44,7 @@ def data_home() -> Path:
 
 def launch_command() -> list[str]:
     """The command that starts this app: the frozen executable, the installed script or `python -m`."""
-    if getattr(sys, "frozen", False):
+    if frozen_bundle() is not None:
         return [str(Path(sys.executable).resolve())]
     # Not resolved: a virtual environment's python is a symlink to a base interpreter without our packages.
     script = shutil.which("autosimnet-desktop")

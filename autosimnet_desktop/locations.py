@@ -9,12 +9,19 @@ from pathlib import Path
 DEFAULT_MODEL = "autosimnet-product.onnx"  # the fused shape+colour model; the paper DAE stays selectable
 
 
+def frozen_bundle() -> Path | None:
+    """The folder a frozen (PyInstaller) app unpacked its files into; None when running from Python."""
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+
+
 @cache
 def resource_root() -> Path:
     """The folder holding models/, icons/ and sample-catalogue/."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:  # PyInstaller unpacks data files under sys._MEIPASS
-        return Path(frozen) / "autosimnet_desktop" / "resources"
+    bundle = frozen_bundle()
+    if bundle is not None:
+        return bundle / "autosimnet_desktop" / "resources"
     packaged = Path(__file__).resolve().parent / "resources"
     if packaged.is_dir():  # a wheel install: resources/ is force-included into the package
         return packaged

@@ -133,12 +133,14 @@ def test_the_window_parser_accepts_what_the_launcher_hands_on(tmp_path: Path) ->
 # -- resources in a frozen app --------------------------------------------------------------------------
 
 def test_frozen_resource_root_is_under_meipass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # what PyInstaller's bootloader sets
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     locations.resource_root.cache_clear()
     try:
         assert locations.resource_path("models", "x.onnx") == tmp_path / "autosimnet_desktop" / "resources" / "models" / "x.onnx"
     finally:
         monkeypatch.delattr(sys, "_MEIPASS")
+        monkeypatch.delattr(sys, "frozen")
         locations.resource_root.cache_clear()
     assert locations.resolve_model(None).is_file()
 
