@@ -24,6 +24,7 @@ from autosimnet_desktop.core.catalogue.info import CatalogueInfo
 from autosimnet_desktop.core.files.folder import check_folder
 from autosimnet_desktop.core.files.reading import FileReader, read_file
 from autosimnet_desktop.core.storage.datadirs import exclusive_lock
+from autosimnet_desktop.core.model.card import positive_float
 from autosimnet_desktop.core.model.encoder import Encoder, ModelInfo
 from autosimnet_desktop.core.search.fusion import Segments, fused_distances
 from autosimnet_desktop.core.images.decode import load_for_model
@@ -99,7 +100,7 @@ class Catalogue:
         self._stale = ""  # why the stored index cannot be used with this model
         self._note = self.store.note
         self._model_scale = self.model.card.distance_scale
-        self._scale = (_positive_float(self.store.get_meta("scale_estimate")) or 0.0,
+        self._scale = (positive_float(self.store.get_meta("scale_estimate")) or 0.0,
                        int(self.store.get_meta("scale_count") or 0))
         self._load_index()
         # A weak method: the searcher must not keep its catalogue alive in a reference cycle, so a closed
@@ -323,12 +324,3 @@ class Catalogue:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _positive_float(text: str | None) -> float | None:
-    """A positive float parsed from metadata text, else None."""
-    try:
-        value = float(text) if text else None
-    except ValueError:
-        return None
-    return value if value is not None and value > 0 and np.isfinite(value) else None

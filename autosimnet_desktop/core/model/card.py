@@ -106,7 +106,8 @@ def read_segments(meta: Mapping[str, str]) -> Segments | None:
     return Segments(parts["shape"], parts["colour"], w0)
 
 
-def _positive(text: str | None) -> float | None:
+def positive_float(text: str | None) -> float | None:
+    """A positive, finite number parsed from stored text, else None."""
     try:
         value = float(text) if text else None
     except ValueError:
@@ -145,7 +146,7 @@ class ModelCard:
         name = meta.get(Key.MODEL_NAME) or fallback_name
         return cls(name=name, version=meta.get(Key.MODEL_VERSION, ""),
                    display_name=meta.get(Key.DISPLAY_NAME) or name, preprocess=read_preprocess(meta),
-                   embedding_size=int(size), metric=metric, distance_scale=_positive(meta.get(Key.DISTANCE_SCALE)),
+                   embedding_size=int(size), metric=metric, distance_scale=positive_float(meta.get(Key.DISTANCE_SCALE)),
                    segments=read_segments(meta))
 
 
