@@ -131,8 +131,7 @@ def test_cancel_keeps_the_last_groups_and_closing_stops_the_search(qtbot, tmp_pa
     dialog.search_button.click()
     assert window.session.job_kind is JobKind.DUPLICATES
     dialog.close()  # nobody will look at the result: the search stops, and no new dialog pops up
-    qtbot.waitUntil(lambda: not window.session.job_kind, timeout=10_000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not window.session.job_kind, timeout=10_000)  # its outcome was handled then too
     assert not window.findChildren(DuplicatesDialog) and "Stopped" not in window.messages.text
 
 

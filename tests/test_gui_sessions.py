@@ -74,7 +74,7 @@ def test_replaced_sessions_are_released_with_their_thumbnails_and_catalogues(qtb
     assert len(retired) == 4 and len(made) == 5
     assert closings == [shop_a, shop_b, shop_a, shop_b] and not made[-1]().closed
     window.runner.wait(5000)
-    qtbot.wait(50)  # late thumbnail and folder-scan results of retired sessions are dropped quietly
+    qtbot.waitUntil(lambda: not window.runner.busy)  # late results of retired sessions delivered: dropped quietly
     gc.collect()
     for session_ref, loader, paths in retired:
         assert not shiboken6.isValid(loader)
@@ -94,7 +94,7 @@ def test_a_session_is_released_only_after_its_running_job_has_finished(qtbot, tm
     qtbot.waitUntil(lambda: window.session is not None and window.session.job_kind is JobKind.INDEX)
     old = window.session
     window.open_folder(shop_b)  # A's indexing is cancelled but waits for a permit for the file it is on
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: window.session.is_open and window.session.job_kind is JobKind.INDEX)  # B opened after
     assert shiboken6.isValid(old) and not catalogues[0].closed  # still in use by the pool: kept
     permits.release(100)
     qtbot.waitUntil(lambda: not shiboken6.isValid(old), timeout=5000)

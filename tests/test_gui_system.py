@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QProcess, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from autosimnet_desktop.gui.runtime.desktop import reveal_in_file_manager
@@ -66,7 +66,8 @@ def test_a_file_manager_is_asked_to_select_the_file(tmp_path: Path, qtbot, opene
     args = log.read_text().splitlines()
     assert "org.freedesktop.FileManager1.ShowItems" in args and "--dest=org.freedesktop.FileManager1" in args
     assert f"array:string:{QUrl.fromLocalFile(str(target)).toString()}" in args
-    qtbot.wait(300)  # give a wrong fall-back the time to show itself
+    app = QCoreApplication.instance()
+    qtbot.waitUntil(lambda: not app.findChildren(QProcess))  # dbus-send's answer was handled, its process deleted
     assert opened == []  # the file manager answered: nothing else is opened
 
 

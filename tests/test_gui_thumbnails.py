@@ -91,8 +91,8 @@ def test_a_closed_loader_frees_its_tiles_and_ignores_decodes_still_running(tmp_p
     qtbot.waitUntil(lambda: not shiboken6.isValid(loader))
     gate.set()
     assert runner.wait(5000)
-    qtbot.wait(50)  # the decodes finish after their loader is gone: their tiles are dropped, nothing raises
-    assert not runner.busy and loader.details(photos[1]) is None
+    qtbot.waitUntil(lambda: not runner.busy)  # the decodes finish after their loader is gone: their tiles are dropped
+    assert loader.details(photos[1]) is None
 
 
 def fake_entries(folder: Path, count: int, size: int = 1000) -> list[Path]:
