@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +11,7 @@ from typing import Any, Callable, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
 
+from autosimnet_desktop.core import threads as core_threads
 from autosimnet_desktop.core.records import CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -27,6 +25,9 @@ PRIORITY_JOB = 5
 PRIORITY_THUMBNAIL = 0
 
 
+JOB_NICENESS = 10
+
+
 def lower_thread_priority() -> None:
     """Make the calling pool thread (and threads it starts) yield the CPU to the GUI thread.
 
@@ -36,9 +37,7 @@ def lower_thread_priority() -> None:
     thread keeps it until it expires (an idle pool thread ends after 30 s).
     """
     QThread.currentThread().setPriority(QThread.Priority.LowPriority)  # Windows and macOS
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    core_threads.lower_thread_priority(JOB_NICENESS, relative=False)  # Linux
 
 
 def make_pool() -> QThreadPool:
