@@ -19,7 +19,7 @@ from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.runtime.formatting import reindexing_message
 from autosimnet_desktop.gui.runtime.icons import app_icon
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.runtime.mime import OpenFolder, acceptable, interpret
+from autosimnet_desktop.gui.runtime.mime import OpenFolder, accept_as_copy, acceptable, copy_action, interpret
 from autosimnet_desktop.gui.dialogs.model_menu import ModelMenu
 from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
 from autosimnet_desktop.gui.search.result_actions import ResultActions
@@ -355,19 +355,19 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        """Accept photos, image URLs and folders."""
+        """Accept photos, image URLs and folders (as a copy: see accept_as_copy)."""
         if acceptable(event.mimeData()):
-            event.acceptProposedAction()
+            accept_as_copy(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         """Keep accepting while the drag moves over child widgets."""
         if acceptable(event.mimeData()):
-            event.acceptProposedAction()
+            accept_as_copy(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         """Open a dropped folder or search for a dropped image."""
-        if self.handle_mime(event.mimeData(), "Dropped"):
-            event.acceptProposedAction()
+        if copy_action(event) is not None and self.handle_mime(event.mimeData(), "Dropped"):
+            accept_as_copy(event)
 
     def _update_actions(self) -> None:
         a = self.actions_

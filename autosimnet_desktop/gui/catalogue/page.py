@@ -54,15 +54,23 @@ class CataloguePage(QSplitter):
         self._catalogue_count: int | None = None
         self._has_query = False
 
-    def show_results(self, folder: Path, hits: list[SearchHit], query_name: str) -> None:
-        """Fill the grid with `hits` for the query called `query_name`."""
+    def show_results(self, folder: Path, hits: list[SearchHit], query_name: str, keep_selection: bool = False) -> None:
+        """Fill the grid with `hits` for the query called `query_name`.
+
+        `keep_selection`: the same search again (the index grew): the selected result stays selected if still there.
+        """
+        row = self.current_row()
+        selected = self.model.hit(row).path if keep_selection and row is not None else None
         self._has_query = True
         self.model.set_results(folder, hits)
         self.title.setText(f"Products similar to {query_name}" if query_name else "Similar products")
         self._update_summary()
-        if self.model.rowCount():
+        if not self.model.rowCount():
+            return
+        again = self.model.row_of(selected) if selected is not None else None
+        if again is None:
             self.view.scrollToTop()
-            self.view.setCurrentIndex(self.model.index(0))
+        self.view.setCurrentIndex(self.model.index(again or 0))
 
     def clear_results(self) -> None:
         """Empty the grid (a new catalogue was opened)."""

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QDropEvent, QImage
 
 from autosimnet_desktop.gui.runtime.fetch import is_web_url
 from autosimnet_desktop.gui.search.sources import QuerySource
@@ -75,3 +75,25 @@ def acceptable(mime: QMimeData) -> bool:
     if mime.hasImage() or any(mime.hasFormat(f) for f in _IMAGE_MIME):
         return True
     return mime.hasText() and is_web_url(mime.text().strip().split("\n")[0]) or mime.hasHtml()
+
+
+def copy_action(event: QDropEvent) -> Qt.DropAction | None:
+    """Copy (else Link) when the drag source offers it; None when it offers only Move.
+
+    The app reads a dropped file and never keeps it: a Move answer would let a file manager that takes
+    it literally delete the original.
+    """
+    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+        if event.possibleActions() & action:
+            return action
+    return None
+
+
+def accept_as_copy(event: QDropEvent) -> None:
+    """Accept a drag or drop as a copy (or link), whatever action was proposed; refuse a move-only drag."""
+    action = copy_action(event)
+    if action is None:
+        event.ignore()
+        return
+    event.setDropAction(action)
+    event.accept()

@@ -93,6 +93,11 @@ class ResultsModel(QAbstractListModel):
         """The hit shown in `row`."""
         return self._hits[row]
 
+    def row_of(self, relpath: str) -> int | None:
+        """The row showing `relpath`, if it is fetched into the view."""
+        row = self._rows.get(str(self._folder / relpath))
+        return row if row is not None and row < self._shown else None
+
     def absolute_path(self, row: int) -> Path:
         """The file shown in `row`."""
         return self._folder / self._hits[row].path

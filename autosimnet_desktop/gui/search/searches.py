@@ -27,7 +27,10 @@ class Searches(QObject):
         self._messages = messages
         self._settings = settings
         self._changed = changed  # called when what the window's actions depend on may have changed
-        self.current: QuerySource | None = None
+        self.current: QuerySource | None = None  # the search shown (its photo, results and title)
+        self._shown: QueryOutcome | None = None
+        self._running: QuerySource | None = None  # asked for and not answered yet; shown once it succeeds
+        self._remember = True
         self._history: list[QuerySource] = []
         self.pending: QuerySource | None = None  # searched for as soon as a catalogue is open
         self._requery_timer = QTimer(self, singleShot=True, interval=350)
@@ -43,7 +46,7 @@ class Searches(QObject):
 
     def reset(self) -> None:
         """Forget the search shown and its history: another catalogue is being opened."""
-        self.current, self._history = None, []
+        self.current, self._shown, self._running, self._history = None, None, None, []
 
     def run_pending(self) -> None:
         """Search for what was asked for before the catalogue was open."""
@@ -60,18 +63,20 @@ class Searches(QObject):
                 self._messages.show_message(f"Open your catalogue folder first: {source.name} will be searched "
                                             "as soon as it is open.", "info", timeout_ms=0)
             return
-        if remember and self.current is not None and self.current is not source:
-            self._history = [*self._history[-(MAX_HISTORY - 1):], self.current]
-        self.current = source
+        self._messages.clear()  # messages were about the search before
+        self._running, self._remember = source, remember
         self._page.panel.show_pending(source.name)
         session.query(source, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
         self._changed()
 
     def rerun(self) -> None:
-        """Search again for the search shown, if any (the index or the settings changed)."""
+        """Search again (the index or the settings changed): the search asked for, else the one shown."""
         session = self._session()
-        if self.current is not None and session is not None and session.is_open:
-            session.query(self.current, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
+        source = self._running or self.current
+        if source is not None and session is not None and session.is_open:
+            if self._running is None:
+                self._running, self._remember = source, False
+            session.query(source, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
 
     def back(self) -> None:
         """Search again for the previous query."""
@@ -84,21 +89,47 @@ class Searches(QObject):
         if session is None:
             return
         source, prepared = outcome.source, outcome.prepared
+        if source is self._running:
+            if self._remember and self.current is not None and self.current is not source:
+                self._history = [*self._history[-(MAX_HISTORY - 1):], self.current]
+            self._running, self.current = None, source
+        same_search = self._shown is not None and self._shown.source is source
+        self._shown = outcome
+        self._page.panel.show_query(prepared.preview, source.name, self._detail(outcome))
+        self._page.show_results(session.folder, outcome.hits, source.name, keep_selection=same_search)
+        self._messages.clear("error")
+        self._changed()
+
+    @staticmethod
+    def _detail(outcome: QueryOutcome) -> str:
+        """'1,200 × 800 pixels · from example.com': the query photo's size and where it came from."""
+        source, prepared = outcome.source, outcome.prepared
         detail = f"{prepared.width:,} × {prepared.height:,} pixels"
         if source.kind == "url" and source.url:
             detail += f" · from {urlparse(source.url).netloc}"
         elif source.kind == "catalogue":
             detail += " · from your catalogue"
-        self._page.panel.show_query(prepared.preview, source.name, detail)
-        self._page.show_results(session.folder, outcome.hits, source.name)
-        self._messages.clear("error")
-        self._changed()
+        return detail
 
     def failed(self, source: QuerySource, message: str) -> None:
-        """Say why a search failed."""
-        self._page.panel.show_query(None, "", "")
-        self._page.panel.reset_hint()
-        self._messages.show_message(f"Couldn't search for {source.name}: {message}", "error")
+        """Say why a search failed; the search shown before stays shown, and stays the one searched again.
+
+        When the search shown itself fails (its file was removed since), the page empties instead.
+        """
+        if source is self._running:
+            self._running = None
+        text = f"Couldn't search for {source.name}: {message}"
+        shown = self._shown
+        if shown is None or shown.source is source:
+            self.current = self._shown = None
+            self._page.clear_results()
+            self._page.panel.show_query(None, "", "")
+            self._page.panel.reset_hint()
+        else:
+            self._page.panel.show_query(shown.prepared.preview, shown.source.name, self._detail(shown))
+            text += f" The results for {shown.source.name} are still shown."
+        self._messages.show_message(text, "error")
+        self._changed()
 
     def result_count_changed(self, value: int) -> None:
         """Remember the number of results and search again for it."""
