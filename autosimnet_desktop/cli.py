@@ -1,6 +1,6 @@
 """The `autosimnet` command: index a catalogue folder, query it, export related products and duplicates.
 
-Exit codes (a contract): 0 success; 2 bad usage or a missing/unreadable FOLDER or IMAGE; 1 any other
+Exit codes (a contract): 0 success; 2 bad usage or a missing/unreadable FOLDER, IMAGE or CSV; 1 any other
 failure. Errors are one line on stderr; --verbose adds the traceback.
 """
 
@@ -17,20 +17,19 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autosimnet_desktop import __version__
+from autosimnet_desktop import cli_products as products
+from autosimnet_desktop.cli_products import UsageError
 from autosimnet_desktop.core.exports import formats as exporting
-from autosimnet_desktop.core.records import CancelToken, CoreError, FolderError, Progress
+from autosimnet_desktop.core.exports.platforms import RelatedFormat
+from autosimnet_desktop.core.records import CancelToken, CoreError, FolderError, ProductFileError, Progress
 
 if TYPE_CHECKING:  # the commands import the engine only when they run, so --help stays instant
     from autosimnet_desktop.core.catalogue.catalogue import Catalogue
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage: exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,17 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="threads decoding big photos (default: one per core)")
+    products.add_grouping_options(p)
 
     p = sub.add_parser("query", parents=[common, catalogue, folder_opt, balance], help="the most similar catalogue items")
     p.add_argument("image", type=Path, metavar="IMAGE")
-    p.add_argument("-k", type=_positive_int, default=10, help="number of results (default 10)")
+    p.add_argument("-k", type=_positive_int, default=10, help="number of products (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    products.add_grouping_options(p)
 
     p = sub.add_parser("related", parents=[common, catalogue, folder_opt, balance],
-                       help="for every item its k most similar others (a 'related products' import)")
-    p.add_argument("-k", type=_positive_int, default=10, help="related items per product (default 10)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+                       help="for every product its k most similar others (a 'related products' import)")
+    p.add_argument("-k", type=_positive_int, default=10, help="related products per product (default 10)")
+    p.add_argument("--format", choices=[f.value for f in RelatedFormat], default="csv",
+                   help="csv, json, or the import file of woocommerce, shopify, magento or prestashop")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+    p.add_argument("--same-category", action="store_true",
+                   help="relate products of the same category only (needs --products-csv with categories)")
+    products.add_grouping_options(p)
 
     p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
     p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
@@ -112,8 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
 
+    p = sub.add_parser("match", parents=[common, catalogue, folder_opt],
+                       help="for photos from elsewhere, the catalogue's best products ('do I already sell this?')")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photos, or folders of photos")
+    p.add_argument("-k", type=_positive_int, default=5, help="products per photo (default 5)")
+    p.add_argument("--min-similarity", type=_fraction, default=0.0, metavar="S",
+                   help="leave out products below this similarity in 0..1 (default 0)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+
     p = sub.add_parser("info", parents=[common, catalogue, folder_opt], help="what is indexed, with which model")
     p.add_argument("--json", action="store_true", help="print JSON")
+    products.add_grouping_options(p)
 
     p = sub.add_parser("bench", parents=[common, model], help="measure speed and memory on generated data")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -200,6 +215,11 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet index FOLDER."""
     folder = Path(args.folder)
     catalogue = _open(args, folder)
+    try:
+        products.apply_grouping(args, catalogue, remember=True)  # a bad product file stops before a long run
+    except BaseException:
+        catalogue.close()
+        raise
     cancel = CancelToken()
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
 
@@ -226,6 +246,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  note: {report.message}\n")
         out.write(f"  new {report.new}, changed {report.changed}, removed {report.removed}, "
                   f"unchanged {report.unchanged}, unreadable {report.unreadable}\n")
+        out.write(f"  {report.photos:,} photos in {report.products:,} products, {report.grouping}\n")
         if report.failures:
             out.write("Unreadable files:\n")
             for failure in report.failures:
@@ -246,25 +267,19 @@ def cmd_query(args: argparse.Namespace, out: TextIO) -> int:
     with _open(args, args.folder) as catalogue:
         weight = _colour_weight(args, catalogue)
         _require_index(catalogue, args.folder)
+        products.apply_grouping(args, catalogue, remember=False)
         try:
-            hits = catalogue.query(image, k=args.k, colour_weight=weight)
+            products.write_query(args.json, catalogue, image, args.k, weight, out)
         except ImageError as exc:
             raise UsageError(f"cannot read image {image}: {exc}") from None
-    if args.json:
-        out.write(exporting.hits_json(hits) + "\n")
-    else:
-        for rank, hit in enumerate(hits, start=1):
-            out.write(f"{rank:3d}  {hit.similarity:.4f}  {hit.distance:9.4f}  {hit.path}\n")
     return EXIT_OK
 
 
-def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any],
-            to_json: Callable[[Any], str], write_csv: Callable[[Any, TextIO], None]) -> int:
-    """Open the catalogue, compute an export and write it as --format to --output or stdout."""
+def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Catalogue], str]) -> int:
+    """Open the catalogue, compute an export's text and write it to --output or stdout."""
     with _open(args, args.folder) as catalogue:
         _require_index(catalogue, args.folder)
-        data = compute(catalogue)
-    text = to_json(data) + "\n" if args.format == "json" else exporting.as_text(write_csv, data)
+        text = compute(catalogue)
     if args.output is not None and args.output != "-":  # the text as typed: ./- is a file named -
         exporting.write_text_atomic(Path(args.output), text)  # a failed export never leaves half a file
     else:
@@ -274,24 +289,38 @@ def _export(args: argparse.Namespace, out: TextIO, compute: Callable[[Any], Any]
 
 def cmd_related(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet related --folder FOLDER."""
-    return _export(args, out, lambda c: c.related(k=args.k, colour_weight=_colour_weight(args, c)),
-                   exporting.related_json, exporting.write_related_csv)
+    return _export(args, out, lambda c: products.related_output(args, c, _colour_weight(args, c)))
+
+
+def _duplicates_text(args: argparse.Namespace, catalogue: Catalogue) -> str:
+    """The text of `duplicates` in --format."""
+    groups = catalogue.duplicates(min_similarity=args.min_similarity)
+    if args.format == "json":
+        return exporting.duplicates_json(groups) + "\n"
+    return exporting.as_text(exporting.write_duplicates_csv, groups)
 
 
 def cmd_duplicates(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet duplicates --folder FOLDER."""
-    return _export(args, out, lambda c: c.duplicates(min_similarity=args.min_similarity),
-                   exporting.duplicates_json, exporting.write_duplicates_csv)
+    return _export(args, out, lambda c: _duplicates_text(args, c))
+
+
+def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
+    """autosimnet match PATH... --folder FOLDER."""
+    return _export(args, out, lambda c: products.match_output(args, c))
 
 
 def cmd_info(args: argparse.Namespace, out: TextIO) -> int:
     """autosimnet info --folder FOLDER."""
     with _open(args, args.folder) as catalogue:
+        products.apply_grouping(args, catalogue, remember=False)
         info = catalogue.info()
         failures = catalogue.failures()
+        summary = catalogue.product_summary()
     if args.json:
         data = exporting.jsonable(info)
         data["failure_list"] = [{"path": f.path, "reason": f.reason} for f in failures]
+        data["products"] = products.summary_dict(summary)
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     when = info.last_indexed.astimezone().strftime("%Y-%m-%d %H:%M:%S") if info.last_indexed else "never"
@@ -303,6 +332,8 @@ def cmd_info(args: argparse.Namespace, out: TextIO) -> int:
               f"last indexed:  {when}\n"
               f"on disk:       {info.index_bytes / 2**20:.1f} MB\n"
               f"similarity:    exp(-(d / {info.distance_scale:.4g})^2), scale from the {info.scale_source}\n")
+    out.write("products:\n")
+    products.write_summary(summary, out)
     if info.note:
         out.write(f"note:          {info.note}\n")
     for failure in failures:
@@ -325,7 +356,7 @@ def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "index": cmd_index, "query": cmd_query, "related": cmd_related, "duplicates": cmd_duplicates,
-    "info": cmd_info, "bench": cmd_bench,
+    "match": cmd_match, "info": cmd_info, "bench": cmd_bench,
 }
 
 
@@ -343,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = bool(getattr(args, "verbose", False))
     try:
         return COMMANDS[args.command](args, sys.stdout)
-    except (UsageError, FolderError) as exc:
+    except (UsageError, FolderError, ProductFileError) as exc:
         return _fail(str(exc), verbose, EXIT_USAGE)
     except CoreError as exc:
         return _fail(str(exc), verbose, EXIT_FAILURE)

@@ -216,10 +216,10 @@ def test_export_formats_follow_the_contract() -> None:
     assert json.loads(exporting.related_json(related)) == {
         "a, b/1.jpg": [{"path": "c/é.jpg", "similarity": 0.93, "distance": 0.41},
                        {"path": "d.jpg", "similarity": 0.9, "distance": 0.5}]}
-    groups = [[SearchHit("a.jpg", 0.0, 1.0), SearchHit("b.jpg", 0.1, 0.99)]]
+    groups = [[SearchHit("a.jpg", 0.0, 1.0, "A"), SearchHit("b.jpg", 0.1, 0.99)]]
     dup_rows = list(csv.reader(io.StringIO(exporting.as_text(exporting.write_duplicates_csv, groups))))
-    assert dup_rows == [["group", "path", "similarity", "distance"], ["1", "a.jpg", "1.0000", "0.0000"],
-                        ["1", "b.jpg", "0.9900", "0.1000"]]
+    assert dup_rows == [["group", "path", "similarity", "distance", "product"], ["1", "a.jpg", "1.0000", "0.0000", "A"],
+                        ["1", "b.jpg", "0.9900", "0.1000", ""]]
 
 
 def test_atomic_export_leaves_no_partial_file(tmp_path: Path) -> None:

@@ -71,6 +71,10 @@ class BusyError(CoreError):
     """Another indexing run of the same catalogue is already going on."""
 
 
+class ProductFileError(CoreError):
+    """The shop's product file cannot be used (missing, too big, not UTF-8, no image column, duplicate ids)."""
+
+
 class Cancelled(Exception):
     """Raised inside an operation when its CancelToken was set; work done so far is kept."""
 
@@ -85,11 +89,12 @@ class Failure:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One result: a catalogue file, its distance to the query and a similarity in 0..1."""
+    """One result: a catalogue file, its distance to the query and a similarity in 0..1 (and its product, if asked)."""
 
     path: str
     distance: float
     similarity: float
+    product: str | None = None  # the product the photo belongs to, where the caller grouped photos
 
 
 @dataclass
@@ -107,6 +112,9 @@ class IndexReport:
     cancelled: bool = False
     rebuilt: bool = False  # everything was re-encoded because the model changed
     message: str = ""  # e.g. why a rebuild happened
+    photos: int = 0  # searchable photos after the run
+    products: int = 0  # the products they make
+    grouping: str = ""  # how they were grouped, for people ("grouped by file name")
 
     @property
     def indexed(self) -> int:

@@ -13,7 +13,8 @@ import functools
 import os
 import threading
 import weakref
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from autosimnet_desktop.core.search.fusion import Segments, fused_distances
 from autosimnet_desktop.core.images.decode import load_for_model
 from autosimnet_desktop.core.indexing.pipeline import Indexer
 from autosimnet_desktop.core.indexing.settings import IndexSettings
+from autosimnet_desktop.core.products.book import ProductBook
+from autosimnet_desktop.core.products.grouping import GroupingRule
+from autosimnet_desktop.core.products.listing import product_page
+from autosimnet_desktop.core.products.matching import match_photos
+from autosimnet_desktop.core.products.records import MatchResult, ProductHit, ProductPage, ProductSort, ProductSummary
+from autosimnet_desktop.core.products.search import ProductSearch
 from autosimnet_desktop.core.records import (
     BusyError,
     CancelToken,
@@ -108,6 +115,8 @@ class Catalogue:
         scale = weakref.WeakMethod(self.distance_scale)
         paths = functools.partial(_present_paths, self.store, str(self.folder))
         self.searcher = Searcher(self.vector_index, paths, lambda: scale()())  # type: ignore[misc]
+        self.products = ProductBook(self.store)
+        self.product_search = ProductSearch(self.vector_index, paths, lambda: scale()())  # type: ignore[misc]
 
     def _load_index(self) -> None:
         """Load the saved index if it was built by this model; otherwise remember why not."""
@@ -171,6 +180,8 @@ class Catalogue:
                 self.vector_index.clear()
                 self._load_index()
             raise
+        summary = self.products.refresh()
+        report.photos, report.products, report.grouping = summary.photos, summary.products, summary.label
         notes = [n for n in (rebuild, self._note) if n]
         report.message = "; ".join(notes)
         self._note = ""
@@ -276,8 +287,69 @@ class Catalogue:
 
     def duplicates(self, min_similarity: float = 0.95, progress: ProgressCallback | None = None,
                    cancel: CancelToken | None = None) -> list[list[SearchHit]]:
-        """Groups of near-identical items (similarity >= min_similarity), biggest first; Cancelled if cancelled."""
-        return self.searcher.duplicates(min_similarity, progress, cancel, threads=self.workers)
+        """Groups of near-identical photos (similarity >= min_similarity), biggest first, each hit naming its product;
+        Cancelled if cancelled."""
+        groups = self.searcher.duplicates(min_similarity, progress, cancel, threads=self.workers)
+        product_of = self.products.grouping().product_of
+        return [[replace(hit, product=product_of.get(hit.path)) for hit in group] for group in groups]
+
+    # -- products -----------------------------------------------------------------------------------
+
+    def product_summary(self) -> ProductSummary:
+        """Photos, products and how they are grouped (rule, product file, what it does not cover)."""
+        return self.products.summary()
+
+    def set_grouping(self, rule: GroupingRule | str, product_file: str | os.PathLike[str] | None = None,
+                     remember: bool = True) -> ProductSummary:
+        """Group photos by `rule` (and the shop's product file, read and checked first: ProductFileError changes
+        nothing); `remember=False` for this open catalogue only. BusyError while an index run is going on."""
+        if not self._run_lock.acquire(blocking=False):
+            raise BusyError(f"{self.folder} is being indexed; change the grouping when it has finished")
+        try:
+            return self.products.set_grouping(rule, product_file, remember)
+        finally:
+            self._run_lock.release()
+
+    def query_products(self, image: str | Path | bytes | Image.Image, k: int = 10,
+                       colour_weight: float | None = None) -> list[ProductHit]:
+        """The k products most similar to an image, best first, each once with its best-matching photo."""
+        distance = self._rerank(colour_weight)
+        vector = self._embed(image)
+        if not self.count():
+            return []
+        return self.product_search.nearest(vector, self.products.grouping(), k, distance=distance)
+
+    def similar_products(self, product: str, k: int = 10, colour_weight: float | None = None) -> list[ProductHit]:
+        """The k products most similar to a catalogue product, searched with all its photos; never itself."""
+        distance = self._rerank(colour_weight)
+        grouping = self.products.grouping()
+        try:
+            vectors = self.product_search.vectors_of(grouping, product)
+        except KeyError:
+            raise NotIndexedError(f"no product {product!r} in the index") from None
+        return self.product_search.nearest(vectors, grouping, k, exclude=product, distance=distance)
+
+    def related_products(self, k: int = 10, progress: ProgressCallback | None = None,
+                         cancel: CancelToken | None = None, colour_weight: float | None = None,
+                         same_category: bool = False) -> dict[str, list[ProductHit]]:
+        """For every product, its k most similar other products, best first (of its own category with
+        `same_category`, which needs categories from a product file: ValueError otherwise)."""
+        distance = self._rerank(colour_weight)
+        grouping = self.products.grouping()
+        if same_category and not any(p.category for p in grouping.products.values()):
+            raise ValueError("same-category related products need categories from the shop's product file")
+        return self.product_search.related(grouping, k, distance, same_category, progress, cancel)
+
+    def match(self, paths: Sequence[str | os.PathLike[str]], k: int = 5, min_similarity: float = 0.0,
+              progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> list[MatchResult]:
+        """For each photo given (files, or folders walked like the catalogue), the k best catalogue products at or
+        above `min_similarity`; photos that cannot be read carry their reason."""
+        return match_photos(paths, lambda path: self.query_products(path, k), min_similarity, progress, cancel)
+
+    def list_products(self, text: str = "", sort: ProductSort = ProductSort.NAME, offset: int = 0,
+                      limit: int = 100) -> ProductPage:
+        """A page of products whose id, name or folder contains `text`, by name or newest first, with the total."""
+        return product_page(self.products.grouping(), text, sort, offset, limit)
 
     # -- state --------------------------------------------------------------------------------------
 

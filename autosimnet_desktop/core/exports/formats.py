@@ -13,15 +13,52 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from autosimnet_desktop.core.products.records import MatchResult, ProductHit
 from autosimnet_desktop.core.records import IndexReport, SearchHit
 
 RELATED_CSV_HEADER = ("product", "rank", "similar", "similarity")
-DUPLICATES_CSV_HEADER = ("group", "path", "similarity", "distance")
+DUPLICATES_CSV_HEADER = ("group", "path", "similarity", "distance", "product")
 
 
 def hit_dict(hit: SearchHit) -> dict[str, Any]:
-    """One hit as the contract's JSON object: path, similarity, distance (rounded for readable output)."""
-    return {"path": hit.path, "similarity": round(hit.similarity, 4), "distance": round(hit.distance, 4)}
+    """One hit as the contract's JSON object: path, similarity, distance (rounded for readable output), and the
+    photo's product where it is known."""
+    data: dict[str, Any] = {"path": hit.path, "similarity": round(hit.similarity, 4),
+                            "distance": round(hit.distance, 4)}
+    if hit.product is not None:
+        data["product"] = hit.product
+    return data
+
+
+def product_hit_dict(hit: ProductHit) -> dict[str, Any]:
+    """A product found by a query: the product, its name and category, its best photo (also as "path")."""
+    return {"product": hit.product, "name": hit.name, "category": hit.category, "path": hit.photo,
+            "photos": hit.photos, "similarity": round(hit.similarity, 4), "distance": round(hit.distance, 4)}
+
+
+def product_hits_json(hits: Sequence[ProductHit]) -> str:
+    """Product query results as a JSON list, best first."""
+    return json.dumps([product_hit_dict(h) for h in hits], ensure_ascii=False, indent=2)
+
+
+def matches_json(results: Sequence[MatchResult]) -> str:
+    """`match` results: one object per photo given, with its products or the reason it could not be read."""
+    return json.dumps([{"path": r.path, "products": [product_hit_dict(h) for h in r.hits],
+                        **({"error": r.error} if r.error else {})} for r in results], ensure_ascii=False, indent=2)
+
+
+MATCH_CSV_HEADER = ("path", "rank", "product", "photo", "similarity", "error")
+
+
+def write_matches_csv(results: Sequence[MatchResult], out: TextIO) -> None:
+    """`match` results as CSV: path,rank,product,photo,similarity,error (a photo with no match gets one empty row)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MATCH_CSV_HEADER)
+    for result in results:
+        if not result.hits:
+            writer.writerow((result.path, "", "", "", "", result.error))
+        for rank, hit in enumerate(result.hits, start=1):
+            writer.writerow((result.path, rank, hit.product, hit.photo, f"{hit.similarity:.4f}", ""))
 
 
 def hits_json(hits: Sequence[SearchHit]) -> str:
@@ -55,7 +92,7 @@ def write_duplicates_csv(groups: Sequence[Sequence[SearchHit]], out: TextIO) -> 
     writer.writerow(DUPLICATES_CSV_HEADER)
     for number, group in enumerate(groups, start=1):
         for hit in group:
-            writer.writerow((number, hit.path, f"{hit.similarity:.4f}", f"{hit.distance:.4f}"))
+            writer.writerow((number, hit.path, f"{hit.similarity:.4f}", f"{hit.distance:.4f}", hit.product or ""))
 
 
 def as_text(write: Any, data: Any) -> str:

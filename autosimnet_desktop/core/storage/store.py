@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autosimnet_desktop.core.records import Failure, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: products (items.product, shop_products)
 INDEXED, FAILED, PENDING = "indexed", "failed", "pending"
 
 _SCHEMA = """
@@ -30,10 +30,27 @@ CREATE TABLE IF NOT EXISTS items (
     digest TEXT,                           -- XXH3-128 of the file's bytes when it was read
     status TEXT NOT NULL CHECK (status IN ('indexed', 'failed', 'pending')),
     error TEXT,
-    checked_at REAL NOT NULL               -- when the file was last read (seconds since the epoch)
+    checked_at REAL NOT NULL,              -- when the file was last read (seconds since the epoch)
+    product TEXT                           -- the product id the photo belongs to (refreshed after each run)
 );
 CREATE INDEX IF NOT EXISTS items_status ON items(status);
+CREATE TABLE IF NOT EXISTS shop_products (  -- the shop's product file as last read (core.products.shopfile)
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    url TEXT NOT NULL,
+    images TEXT NOT NULL,                  -- image references, one per line
+    line INTEGER NOT NULL
+);
 """
+ShopRow = tuple[str, str, str, str, tuple[str, ...], int]  # id, name, category, url, image references, line
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older store's tables to this version; safe to run again if a crash interrupted it."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+    if columns and "product" not in columns:  # version 1: everything it holds stays valid, products are added
+        conn.execute("ALTER TABLE items ADD COLUMN product TEXT")
 
 
 @dataclass(frozen=True)
@@ -84,10 +101,8 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"the catalogue store {self.path} was written by a newer version of the app")
-            if version and version < SCHEMA_VERSION:
-                # Older layouts are rebuilt on purpose rather than migrated: everything can be re-indexed.
-                conn.executescript("DROP TABLE IF EXISTS items; DROP TABLE IF EXISTS meta;")
-                self.note = "the catalogue store was made by an older version; it was rebuilt"
+            if version:
+                _migrate(conn)
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.execute("SELECT count(*) FROM items").fetchone()  # fail now, not later, on a damaged file
@@ -248,6 +263,33 @@ class Store:
         with self._cursor() as conn:
             rows = conn.execute("SELECT path, error FROM items WHERE status = ? ORDER BY path", (FAILED,))
             return [Failure(path, error or "unknown error") for path, error in rows]
+
+    # -- products -----------------------------------------------------------------------------------
+
+    def photos(self) -> list[tuple[int, str, int, str | None]]:
+        """Every indexed row as (id, path, mtime_ns, product), by path."""
+        with self._cursor() as conn:
+            return conn.execute("SELECT id, path, mtime_ns, product FROM items WHERE status = ? ORDER BY path",
+                                (INDEXED,)).fetchall()
+
+    def set_products(self, products: dict[int, str]) -> None:
+        """Record the product of rows (id -> product id); rows left out keep theirs."""
+        with self._cursor() as conn:
+            conn.executemany("UPDATE items SET product = ? WHERE id = ? AND product IS NOT ?",
+                             ((pid, int(i), pid) for i, pid in products.items()))
+
+    def shop_rows(self) -> list[ShopRow]:
+        """The stored product file's products, in file order."""
+        with self._cursor() as conn:
+            rows = conn.execute("SELECT id, name, category, url, images, line FROM shop_products ORDER BY line")
+            return [(r[0], r[1], r[2], r[3], tuple(x for x in r[4].split("\n") if x), r[5]) for r in rows]
+
+    def replace_shop_rows(self, rows: list[ShopRow]) -> None:
+        """Replace the stored product file (an empty list forgets it)."""
+        with self._cursor() as conn:
+            conn.execute("DELETE FROM shop_products")
+            conn.executemany("INSERT INTO shop_products(id, name, category, url, images, line) VALUES (?, ?, ?, ?, ?, ?)",
+                             ((r[0], r[1], r[2], r[3], "\n".join(r[4]), r[5]) for r in rows))
 
     def disk_bytes(self) -> int:
         """Bytes the store's files take on disk."""
