@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +20,14 @@ from autosimnet_desktop.core.catalogue.protocol import QueryImage
 from autosimnet_desktop.core.images.decode import Preprocess, open_image
 from autosimnet_desktop.core.model.card import ModelCard
 from autosimnet_desktop.core.model.encoder import ModelInfo
+from autosimnet_desktop.core.products.assign import Grouping, Photo, assign_products
+from autosimnet_desktop.core.products.book import parse_rule
+from autosimnet_desktop.core.products.grouping import GroupingRule
+from autosimnet_desktop.core.products.listing import product_page
+from autosimnet_desktop.core.products.matching import match_photos
+from autosimnet_desktop.core.products.records import MatchResult, ProductHit, ProductPage, ProductSort, ProductSummary
+from autosimnet_desktop.core.products.scoring import product_distance
+from autosimnet_desktop.core.products.shopfile import ShopFile, read_product_file
 from autosimnet_desktop.core.records import (
     CancelToken,
     Failure,
@@ -26,6 +35,7 @@ from autosimnet_desktop.core.records import (
     IndexReport,
     ModelChange,
     ModelError,
+    NotIndexedError,
     Progress,
     ProgressCallback,
     SearchHit,
@@ -90,6 +100,8 @@ class FakeCatalogue:
         self._vectors: dict[str, tuple[float, np.ndarray]] = {}
         self._failures: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._grouping_rule = GroupingRule.AUTO
+        self._shop: ShopFile | None = None
 
     def _files(self) -> dict[str, float]:
         found = {}
@@ -191,6 +203,81 @@ class FakeCatalogue:
                 seen.update(h.path for h in group)
                 groups.append(group)
         return groups
+
+    # -- products: the core's own pure grouping, exact search over the fake vectors --
+
+    def _grouping(self) -> Grouping:
+        with self._lock:
+            photos = [Photo(i, rel, 0) for i, rel in enumerate(sorted(self._vectors))]
+        return assign_products(photos, self._grouping_rule, self._shop)
+
+    def _product_search(self, query: np.ndarray, k: int, exclude: str | None = None,
+                        keep: Callable[[str], bool] | None = None) -> list[ProductHit]:
+        grouping = self._grouping()
+        with self._lock:
+            vectors = {rel: v for rel, (_, v) in self._vectors.items()}
+        hits = []
+        for pid, product in grouping.products.items():
+            if pid == exclude or (keep is not None and not keep(pid)):
+                continue
+            d, best = product_distance(query, np.stack([vectors[p] for p in product.photos]))
+            hits.append(ProductHit(pid, product.name, product.category, product.photos[best], d, math.exp(-d / 2),
+                                   len(product.photos)))
+        return sorted(hits, key=lambda h: (h.distance, h.product))[:k]
+
+    def product_summary(self) -> ProductSummary:
+        """Photos, products and how they are grouped."""
+        return self._grouping().summary
+
+    def set_grouping(self, rule: GroupingRule | str, product_file: str | os.PathLike[str] | None = None,
+                     remember: bool = True) -> ProductSummary:
+        """Like the core: the file is read and checked before anything changes."""
+        chosen = parse_rule(rule)
+        shop = read_product_file(product_file) if product_file is not None else None
+        self._grouping_rule, self._shop = chosen, shop
+        return self.product_summary()
+
+    def query_products(self, image: QueryImage, k: int = 10, colour_weight: float | None = None) -> list[ProductHit]:
+        """The k nearest products to an image."""
+        self._check_weight(colour_weight)
+        return self._product_search(self._embed(image)[None], k)
+
+    def similar_products(self, product: str, k: int = 10, colour_weight: float | None = None) -> list[ProductHit]:
+        """The k nearest other products, searched with all the product's photos."""
+        self._check_weight(colour_weight)
+        grouping = self._grouping()
+        if product not in grouping.products:
+            raise NotIndexedError(f"no product {product!r} in the index")
+        with self._lock:
+            query = np.stack([self._vectors[p][1] for p in grouping.products[product].photos])
+        return self._product_search(query, k, exclude=product)
+
+    def related_products(self, k: int = 10, progress: ProgressCallback | None = None,
+                         cancel: CancelToken | None = None, colour_weight: float | None = None,
+                         same_category: bool = False) -> dict[str, list[ProductHit]]:
+        """Each product's k nearest other products."""
+        self._check_weight(colour_weight)
+        grouping = self._grouping()
+        if same_category and not any(p.category for p in grouping.products.values()):
+            raise ValueError("same-category related products need categories from the shop's product file")
+        out = {}
+        for pid in sorted(grouping.products):
+            category = grouping.products[pid].category
+            keep = (lambda other: grouping.products[other].category == category) if same_category else None
+            with self._lock:
+                query = np.stack([self._vectors[p][1] for p in grouping.products[pid].photos])
+            out[pid] = self._product_search(query, k, exclude=pid, keep=keep)
+        return out
+
+    def match(self, paths: Sequence[str | os.PathLike[str]], k: int = 5, min_similarity: float = 0.0,
+              progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> list[MatchResult]:
+        """The core's own match over this fake's product search."""
+        return match_photos(paths, lambda path: self.query_products(path, k), min_similarity, progress, cancel)
+
+    def list_products(self, text: str = "", sort: ProductSort = ProductSort.NAME, offset: int = 0,
+                      limit: int = 100) -> ProductPage:
+        """The core's own listing over this fake's grouping."""
+        return product_page(self._grouping(), text, sort, offset, limit)
 
     def count(self) -> int:
         """Files indexed."""
