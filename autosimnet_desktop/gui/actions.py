@@ -73,6 +73,9 @@ class Actions:
                                    ("folder", SP.SP_DirIcon))
         self.copy_path = make("Copy path", "Ctrl+Shift+C", "Copy the full path of this photo")
         self.copy_image = make("Copy image", QKeySequence.StandardKey.Copy, "Copy this photo to the clipboard")
+        # Esc dismisses the message shown, else stops the running job: in no menu, on the window itself.
+        self.escape = make("Dismiss message or stop", "Esc")
+        window.addAction(self.escape)
         self.about = make("About AutoSimNet Desktop")
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
 

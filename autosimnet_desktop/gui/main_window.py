@@ -32,6 +32,7 @@ from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.gui.catalogue.status import CatalogueSummary, JobProgress
 from autosimnet_desktop.gui.runtime.memory import freeze_long_lived_objects, thaw_frozen_objects
+from autosimnet_desktop.gui.runtime.scrolling import scrollable
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailCache, ThumbnailLoader
 from autosimnet_desktop.gui.dialogs.unreadable import UnreadableFiles
 from autosimnet_desktop.gui.welcome import WelcomePage
@@ -73,20 +74,19 @@ class MainWindow(QMainWindow):
 
     # -- building --------------------------------------------------------------------------------
     def _build_body(self) -> None:
-        self.messages = MessageBar(self)
+        body = QWidget(self)
         self.welcome = WelcomePage(self.icon, self)
         self.page = CataloguePage(self.settings.result_count, self.settings.min_similarity, self)
         self.page.view.addActions(self.actions_.result_actions)
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.welcome)
+        self._welcome_area = scrollable(self.welcome, self)  # a short screen scrolls it instead of hiding the status bar
+        self.stack.addWidget(self._welcome_area)
         self.stack.addWidget(self.page)
-        body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
+        self.messages = MessageBar(body)  # floats over the page's foot: showing it moves nothing
         self.summary = CatalogueSummary(self)
         self.progress = JobProgress(self)
         self.statusBar().addWidget(self.summary, 1)
@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         a.failures.triggered.connect(self.show_failures)
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(self.show_about)
+        a.escape.triggered.connect(self.escape)
         self.results = ResultActions(a, self.page, self.services.desktop, self.runner, self.messages,
                                      lambda relpath: self.query(QuerySource.item(relpath)), self)
         self.welcome.open_folder_clicked.connect(self.choose_folder)
@@ -144,12 +145,12 @@ class MainWindow(QMainWindow):
     @property
     def showing_welcome(self) -> bool:
         """True while the welcome page is shown."""
-        return self.stack.currentWidget() is self.welcome
+        return self.stack.currentWidget() is self._welcome_area
 
     def show_welcome(self) -> None:
         """The first-run page, listing recent catalogues."""
         self.welcome.set_recent(self.settings.recent_folders)
-        self.stack.setCurrentWidget(self.welcome)
+        self.stack.setCurrentWidget(self._welcome_area)
         self.summary.set_catalogue("No catalogue open", None)
 
     def choose_folder(self) -> None:
@@ -232,13 +233,13 @@ class MainWindow(QMainWindow):
         self.summary.set_catalogue(session.folder.name, None)
         default = catalogue.segments.default_weight if catalogue.segments is not None else None
         self.page.panel.set_balance(default, self.settings.colour_weight if default is not None else None)
+        self.searches.run_pending()  # first: a new search clears the messages shown before it
         if session.model_change is not None:
             change = session.model_change
             self.messages.show_message(reindexing_message(catalogue.model.label, change.label, change.photos), "info",
                                        timeout_ms=0)
         self.models.check()
         self._update_actions()
-        self.searches.run_pending()
 
     def _on_open_failed(self, message: str) -> None:
         folder = self.session.folder if self.session else None
@@ -269,6 +270,13 @@ class MainWindow(QMainWindow):
         if self.jobs.can_start():
             assert self.session is not None
             self.session.find_duplicates(self.settings.duplicate_similarity)
+
+    def escape(self) -> None:
+        """Esc: dismiss the message shown; with none, stop the running job."""
+        if self.messages.text:
+            self.messages.clear()
+        elif self.progress.isVisible() and self.progress.cancel_button.isEnabled():
+            self.progress.cancel_button.click()
 
     def show_failures(self) -> None:
         """List the files that could not be read, with their reasons."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
 # (light background, light border, light text, dark background, dark border, dark text)
@@ -21,7 +21,11 @@ _ICONS = {
 
 
 class MessageBar(QFrame):
-    """Shows one message at a time; info messages fade out by themselves, errors stay until closed."""
+    """Shows one message at a time; info messages fade out by themselves, errors stay until closed.
+
+    It floats over the foot of its parent (it is in no layout): showing or hiding it moves nothing, so a
+    click never lands on a control that has just jumped.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +52,9 @@ class MessageBar(QFrame):
         self._callback: Callable[[], None] | None = None
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.hide)
+        self.setAutoFillBackground(True)
+        if parent is not None:
+            parent.installEventFilter(self)
         self.hide()
 
     @property
@@ -67,12 +74,32 @@ class MessageBar(QFrame):
         self._action.setVisible(bool(action and callback))
         self._apply_colours()
         self.show()
+        self.place()
+        self.raise_()
         if timeout_ms is None:
             timeout_ms = 8000 if level == "info" and not action else 0
         if timeout_ms:
             self._timer.start(timeout_ms)
         else:
             self._timer.stop()
+
+    def place(self) -> None:
+        """Span the parent's width at its foot, as tall as the wrapped text needs."""
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        margin = 8
+        width = max(100, parent.width() - 2 * margin)
+        layout = self.layout()
+        height = layout.heightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
+        height = max(height, self.sizeHint().height())
+        self.setGeometry(margin, max(0, parent.height() - height - margin), width, height)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Follow the parent's size."""
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and not self.isHidden():
+            self.place()
+        return False
 
     def clear(self, level: str | None = None) -> None:
         """Hide the message (only if it has `level`, when given)."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
+from autosimnet_desktop.gui.runtime.scrolling import scrollable
 from autosimnet_desktop.gui.search.query_panel import QueryPanel
 from autosimnet_desktop.gui.search.results_model import ResultsModel
 from autosimnet_desktop.gui.search.results_view import ResultsView
@@ -44,7 +45,7 @@ class CataloguePage(QSplitter):
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
-        self.addWidget(self.panel)
+        self.addWidget(scrollable(self.panel, self, horizontal=False))  # a short screen scrolls the panel
         self.addWidget(right)
         self.setStretchFactor(0, 0)
         self.setStretchFactor(1, 1)
