@@ -263,6 +263,9 @@ class FakeCatalogue:
         out = {}
         for pid in sorted(grouping.products):
             category = grouping.products[pid].category
+            if same_category and not category:
+                out[pid] = []
+                continue
             keep = (lambda other: grouping.products[other].category == category) if same_category else None
             with self._lock:
                 query = np.stack([self._vectors[p][1] for p in grouping.products[pid].photos])
@@ -320,16 +323,19 @@ class RecordingDesktop:
 
     opened: list[Path] = field(default_factory=list)
     revealed: list[Path] = field(default_factory=list)
+    file_manager: str = "answers"  # "answers", "refuses" (at once) or "silent" (no file manager answers later)
 
     def open_file(self, path: Path) -> bool:
         """Record an open request."""
         self.opened.append(Path(path))
         return True
 
-    def show_in_folder(self, path: Path) -> bool:
-        """Record a show-in-folder request."""
+    def show_in_folder(self, path: Path, failed: Callable[[], None] | None = None) -> bool:
+        """Record a show-in-folder request; fail it as `file_manager` says."""
         self.revealed.append(Path(path))
-        return True
+        if self.file_manager == "silent" and failed is not None:
+            failed()
+        return self.file_manager != "refuses"
 
 
 @pytest.fixture()

@@ -60,7 +60,9 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "query", str(image), "--folder", str(shop), "-k", "3", "--json")
     hits = json.loads(out)
     assert code == 0 and len(hits) == 3 and hits[0]["path"] == "shoes/item-0000.jpg"
-    assert set(hits[0]) == {"path", "similarity", "distance"} and hits[0]["similarity"] == pytest.approx(1, abs=1e-3)
+    assert set(hits[0]) == {"product", "name", "category", "path", "photos", "similarity", "distance"}
+    assert hits[0]["similarity"] == pytest.approx(1, abs=1e-3)
+    assert hits[0]["product"] == "shoes/item-0000.jpg"  # distinct product names in category folders: one per photo
     code, out, _ = run(capsys, "query", str(image), "--folder", str(shop))
     assert code == 0 and out.splitlines()[0].split()[-1] == "shoes/item-0000.jpg"
 
@@ -73,7 +75,7 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", str(output))
     related = json.loads(output.read_text(encoding="utf-8"))
     assert code == 0 and out == "" and len(related) == 8
-    assert all(len(v) == 2 and set(v[0]) == {"path", "similarity", "distance"} for v in related.values())
+    assert all(len(v) == 2 and set(v[0]) == {"product", "similarity", "distance", "photo"} for v in related.values())
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "related", "--folder", str(shop), "-k", "2", "--format", "json", "--output", "-")
     assert code == 0 and json.loads(out) == related and not (tmp_path / "-").exists()  # '-' is standard output
@@ -83,7 +85,7 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "duplicates", "--folder", str(shop), "--min-similarity", "0.9999", "--format", "json")
     assert code == 0 and json.loads(out) == []
     code, out, _ = run(capsys, "duplicates", "--folder", str(shop))
-    assert code == 0 and out.splitlines()[0] == "group,path,similarity,distance"
+    assert code == 0 and out.splitlines()[0] == "group,path,similarity,distance,product"
 
     code, out, _ = run(capsys, "info", "--folder", str(shop), "--json")
     info = json.loads(out)
@@ -91,6 +93,7 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     assert [f["path"] for f in info["failure_list"]] == ["bad/empty.jpg", "bad/text.jpg"]
     code, out, _ = run(capsys, "info", "--folder", str(shop))
     assert code == 0 and "searchable:    8 images" in out
+    assert "8 photos in 8 products, one product per photo (picked automatically)" in out
 
 
 @pytest.mark.parametrize("argv", [
@@ -108,6 +111,13 @@ def test_query_related_duplicates_and_info(shop: Path, capsys: pytest.CaptureFix
     ["duplicates"],
     ["duplicates", "--folder", "{missing}"],
     ["duplicates", "--folder", "{shop}", "--min-similarity", "2"],
+    ["related", "--folder", "{shop}", "--products", "sku"],
+    ["related", "--folder", "{shop}", "--products-csv", "{missing}"],
+    ["related", "--folder", "{shop}", "--products-csv", "{text}"],
+    ["related", "--folder", "{shop}", "--same-category"],
+    ["index", "{shop}", "--products-csv", "{text}"],
+    ["match", "--folder", "{shop}"],
+    ["match", "{image}", "--folder", "{missing}"],
     ["bench", "--data-dir", "{shop}"],  # bench makes its own data: the option would be ignored
     ["frobnicate"],
     [],

@@ -93,7 +93,8 @@ class ProductSearch:
     def related(self, grouping: Grouping, k: int, distance: DistanceFn | None = None,
                 same_category: bool = False, progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None) -> dict[str, list[ProductHit]]:
-        """For every product, its k most similar other products (of its own category if asked), keyed by id."""
+        """For every product, its k most similar other products, keyed by id; with `same_category`, of its own
+        category only (a product without a category then has none)."""
         out: dict[str, list[ProductHit]] = {}
         ids = sorted(grouping.products)
         started = time.perf_counter()
@@ -105,6 +106,9 @@ class ProductSearch:
             except KeyError:
                 continue
             category = grouping.products[pid].category
+            if same_category and not category:
+                out[pid] = []
+                continue
             keep = (lambda other: grouping.products[other].category == category) if same_category else None
             out[pid] = self.nearest(query, grouping, k, exclude=pid, distance=distance, keep=keep)
             if progress is not None and (done % 64 == 0 or done == len(ids)):

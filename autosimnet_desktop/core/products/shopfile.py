@@ -140,12 +140,11 @@ def _header(text: str) -> tuple[str, Columns]:
             if (all(r in names for r in columns.required) and any(i in names for i in columns.ids)
                     and any(i in names for i in columns.images)):
                 return delimiter, columns
-    if any(image in first for columns in FORMATS for image in columns.images):
-        raise ProductFileError("the product file has an image column but no product id column it can use "
-                               f"(first line: {first[:120]!r})")
-    raise ProductFileError("the product file's header is not one of WooCommerce, Shopify, Magento, PrestaShop or "
-                           f"plain sku,image (no image column found; first line: {first[:120]!r}); "
-                           "docs/products.md lists the columns")
+    seen = "it has an image column but no product id column" if any(
+        image in first for columns in FORMATS for image in columns.images) else "no image column found"
+    raise ProductFileError(f"the product file's header is not recognised ({seen}; columns must be separated by "
+                           f"',', ';' or a tab; first line: {first[:120]!r}); docs/products.md lists the columns "
+                           "of WooCommerce, Shopify, Magento, PrestaShop and plain sku,image files")
 
 
 def _cell(row: dict[str, str], names: tuple[str, ...]) -> str:
@@ -171,7 +170,7 @@ def read_product_file(path: str | os.PathLike[str]) -> ShopFile:
     text = _decode(file)
     delimiter, columns = _header(text)
     csv.field_size_limit(MAX_BYTES)  # long HTML descriptions are legal cells
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
     found: dict[str, ShopProduct] = {}
     skipped: list[int] = []
