@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
 # (light background, light border, light text, dark background, dark border, dark text)
@@ -82,6 +84,10 @@ class MessageBar(QFrame):
             self._timer.start(timeout_ms)
         else:
             self._timer.stop()
+
+    def show_path(self, text: str, path: Path, level: str = "warning") -> None:
+        """Show `text` about a file, with a button that copies its full path (to paste into a file manager)."""
+        self.show_message(text, level, "Copy path", lambda: QGuiApplication.clipboard().setText(str(path)))
 
     def place(self) -> None:
         """Span the parent's width at its foot, as tall as the wrapped text needs."""

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.runtime.desktop import reveal
 from autosimnet_desktop.gui.runtime.services import Services
 from autosimnet_desktop.gui.catalogue.session import SessionRef
 
@@ -43,4 +44,6 @@ class RelatedExport:
         return True
 
     def _show(self, written: Path) -> None:
-        self._services.desktop.show_in_folder(written)
+        reveal(self._services.desktop, written,
+               lambda path: self._messages.show_path(f"Related products saved to {path}. "
+                                                     "No file manager could show it.", path))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, \
+    QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import Progress, SearchHit
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
@@ -15,7 +15,7 @@ from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
 from autosimnet_desktop.gui.runtime.settings import DUPLICATE_SIMILARITY_RANGE
 from autosimnet_desktop.gui.catalogue.status import JobProgress
-from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.desktop import Desktop, reveal, unrevealed_text
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
 ICON = 56
@@ -46,6 +46,7 @@ class DuplicatesDialog(QDialog):
         self.groups: list[list[SearchHit]] = []
         self.min_similarity = min_similarity
         self._desktop = desktop
+        self.unrevealed_box: QMessageBox | None = None  # says where a file is when no file manager could show it
         self._thumbnails = thumbnails
         self._items: dict[str, list[QTreeWidgetItem]] = {}
         self._searching = False
@@ -186,7 +187,18 @@ class DuplicatesDialog(QDialog):
     def _reveal(self) -> None:
         path = self._selected_path()
         if path is not None:
-            self._desktop.show_in_folder(path)
+            reveal(self._desktop, path, self._explain_unrevealed)
+
+    def _explain_unrevealed(self, path: Path) -> None:
+        """No file manager: say where the file is, with a button that copies its path."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Show in folder", unrevealed_text(path) + ".",
+                          QMessageBox.StandardButton.Close, self)
+        copy = box.addButton("Copy path", QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(str(path)))
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.unrevealed_box = box
+        box.open()
 
     def copy_list(self) -> None:
         """Put 'group<TAB>path<TAB>similarity' lines on the clipboard."""

@@ -19,8 +19,12 @@ def open_with_system(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def reveal_in_file_manager(path: Path) -> bool:
-    """Show `path` selected in the file manager (its folder, where selecting is not possible)."""
+def reveal_in_file_manager(path: Path, failed: Callable[[], None] | None = None) -> bool:
+    """Show `path` selected in the file manager (its folder, where selecting is not possible).
+
+    False when it cannot at once; `failed` is called when it finds out later (no file manager on D-Bus,
+    and nothing opens the folder either).
+    """
     if sys.platform == "win32":
         return QProcess.startDetached("explorer.exe", [f"/select,{Path(path)}"])[0]
     if sys.platform == "darwin":
@@ -39,8 +43,9 @@ def reveal_in_file_manager(path: Path) -> bool:
             if answered:  # a failed start reports twice (errorOccurred, then finished)
                 return
             answered.append(True)
-            if code != 0:  # no file manager owns the name: just open the folder
-                QDesktopServices.openUrl(folder)
+            # No file manager owns the name: just open the folder.
+            if code != 0 and not QDesktopServices.openUrl(folder) and failed is not None:
+                failed()
             process.deleteLater()
 
         process.finished.connect(finished)
@@ -55,4 +60,15 @@ class Desktop:
     """The operating-system calls the window makes (tests pass recorders)."""
 
     open_file: Callable[[Path], bool] = open_with_system
-    show_in_folder: Callable[[Path], bool] = reveal_in_file_manager
+    show_in_folder: Callable[[Path, Callable[[], None] | None], bool] = reveal_in_file_manager
+
+
+def unrevealed_text(path: Path) -> str:
+    """What to say when no file manager could show `path`."""
+    return f"No file manager could show {path.name}. It is in {path.parent}"
+
+
+def reveal(desktop: Desktop, path: Path, explain: Callable[[Path], None]) -> None:
+    """Show `path` in the file manager; `explain(path)` says where it is when that fails (now or later)."""
+    if not desktop.show_in_folder(path, lambda: explain(path)):
+        explain(path)

@@ -14,7 +14,7 @@ from autosimnet_desktop.gui.actions import Actions
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.desktop import Desktop, reveal, unrevealed_text
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 
 
@@ -81,7 +81,7 @@ class ResultActions(QObject):
     def show_in_folder(self) -> None:
         """Show the selected result in the file manager."""
         if selected := self.selected():
-            self._desktop.show_in_folder(selected[1])
+            reveal(self._desktop, selected[1], lambda path: self._messages.show_path(unrevealed_text(path) + ".", path))
 
     def copy_path(self) -> None:
         """Copy the selected result's full path."""
