@@ -230,3 +230,44 @@ def test_the_paper_model_stays_selectable_and_refuses_a_colour_weight(shop: Path
                              "--colour-weight", "0.5")
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
         assert "--colour-weight needs a model with separate shape and colour parts" in err
+
+
+def test_products_through_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .core_helpers import write_photo
+
+    folder = tmp_path / "shop"
+    for seed, sku in enumerate(("RED-1", "BLUE-2", "GREEN-3")):
+        for view in ("front", "back"):
+            write_photo(folder / sku / f"{view}.jpg", seed * 10 + (view == "back"))
+    code, out, _ = run(capsys, "index", str(folder))
+    assert code == 0 and "6 photos in 3 products, grouped by folder (picked automatically)" in out
+    shop_file = tmp_path / "products.csv"
+    shop_file.write_text("sku,image,name,category\n\"RED,1\",https://x/RED-1/front.jpg|https://x/RED-1/back.jpg,"
+                         "Red,Shirts\nGONE,gone.jpg,Gone,Shirts\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", str(folder), "--products-csv", str(shop_file), "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["photos"], report["products"]) == (6, 3)
+    assert report["grouping"] == "from products.csv, others grouped by folder"
+    code, out, _ = run(capsys, "info", "--folder", str(folder), "--json")
+    products = json.loads(out)["products"]
+    assert products["product_file_format"] == "plain" and products["products_from_file"] == 1
+    assert products["missing_images"] == [{"product": "GONE", "line": 3, "images": ["gone.jpg"]}]
+    assert len(products["unmatched_photos"]) == 4
+    output = tmp_path / "cross-sells.csv"
+    code, out, _ = run(capsys, "related", "--folder", str(folder), "-k", "2", "--format", "woocommerce",
+                       "--output", str(output))
+    table = list(csv.reader(io.StringIO(output.read_text(encoding="utf-8"))))
+    assert code == 0 and out == "" and table[0] == ["SKU", "Cross-sells"]
+    assert sorted(r[0] for r in table[1:]) == ["BLUE-2", "GREEN-3", "RED,1"]
+    assert all(r[0] not in r[1].replace("\\,", "\0").split(",") for r in table[1:])
+    code, out, _ = run(capsys, "related", "--folder", str(folder), "--products", "none", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 6  # an override for this command only
+    code, out, _ = run(capsys, "info", "--folder", str(folder))
+    assert "6 photos in 3 products, from products.csv" in out
+    code, out, _ = run(capsys, "match", str(folder / "RED-1" / "front.jpg"), str(tmp_path / "nope.jpg"),
+                       "--folder", str(folder), "-k", "1", "--format", "json")
+    results = json.loads(out)
+    assert code == 0 and results[0]["products"][0]["product"] == "RED,1"
+    assert results[1] == {"path": str(tmp_path / "nope.jpg"), "products": [], "error": "no such file or folder"}
+    code, out, _ = run(capsys, "related", "--folder", str(folder), "--same-category", "--format", "json")
+    assert code == 0 and json.loads(out)["RED,1"] == []  # the only product of its category

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,9 +45,12 @@ def assign_products(photos: Iterable[Photo], rule: GroupingRule, shop: ShopFile 
     listed = sorted(photos, key=lambda p: p.path)
     claimed: dict[str, str] = {}
     if shop is not None:
-        by_image = shop.by_image()
+        by_image, by_folder = shop.by_image(), shop.by_folder_and_image()
+        names = Counter(image_key(photo.path) for photo in listed)
         for photo in listed:
-            pid = by_image.get(image_key(split_path(photo.path)[1]))
+            # A file name the catalogue holds more than once (front.jpg in every folder) matches by folder too.
+            key = image_key(photo.path)
+            pid = by_image.get(key) if names[key] == 1 else by_folder.get(image_key(photo.path, parts=2))
             if pid is not None:
                 claimed[photo.path] = pid
     rest = [photo.path for photo in listed if photo.path not in claimed]

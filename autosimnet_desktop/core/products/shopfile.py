@@ -102,12 +102,21 @@ class ShopFile:
         out.pop("", None)
         return out
 
+    def by_folder_and_image(self) -> dict[str, str]:
+        """'folder/image' key -> product id, for file names the catalogue holds more than once (front.jpg)."""
+        out: dict[str, str] = {}
+        for product in self.products:
+            for ref in product.images:
+                out.setdefault(image_key(ref, parts=2), product.id)
+        return out
 
-def image_key(ref: str) -> str:
-    """How an image reference meets a catalogue file: base name, URL-decoded, case-folded, query string dropped."""
+
+def image_key(ref: str, parts: int = 1) -> str:
+    """How an image reference meets a catalogue file: base name (with `parts=2`, its folder too), URL-decoded,
+    case-folded, query string dropped."""
     text = ref.strip().split("?", 1)[0].split("#", 1)[0]
-    base = text.replace("\\", "/").rstrip("/").rpartition("/")[2]
-    return urllib.parse.unquote(base).strip().casefold()
+    tail = text.replace("\\", "/").rstrip("/").split("/")[-parts:]
+    return "/".join(urllib.parse.unquote(part).strip().casefold() for part in tail)
 
 
 def _decode(path: Path) -> str:
