@@ -69,6 +69,8 @@ class LongJobs(QObject):
     def progressed(self, kind: JobKind, progress: Progress) -> None:
         """Show where the running job stands (also in the duplicates dialog that asked for it)."""
         self._progress.update_progress(progress)
+        if kind is JobKind.INDEX and progress.stage == "indexing":
+            self._searches.photos_arriving()
         if kind is JobKind.DUPLICATES:
             self._duplicates.progress(progress)
 

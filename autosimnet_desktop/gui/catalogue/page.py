@@ -54,12 +54,15 @@ class CataloguePage(QSplitter):
         self.panel.min_similarity_changed.connect(self._filter)
         self._catalogue_count: int | None = None
         self._has_query = False
+        self._among: int | None = None  # photos the results shown were searched among
 
-    def show_results(self, folder: Path, hits: list[SearchHit], query_name: str, keep_selection: bool = False) -> None:
-        """Fill the grid with `hits` for the query called `query_name`.
+    def show_results(self, folder: Path, hits: list[SearchHit], query_name: str, keep_selection: bool = False,
+                     among: int | None = None) -> None:
+        """Fill the grid with `hits` for the query called `query_name`, found `among` so many photos.
 
         `keep_selection`: the same search again (the index grew): the selected result stays selected if still there.
         """
+        self._among = among
         row = self.current_row()
         selected = self.model.hit(row).path if keep_selection and row is not None else None
         self._has_query = True
@@ -76,6 +79,7 @@ class CataloguePage(QSplitter):
     def clear_results(self) -> None:
         """Empty the grid (a new catalogue was opened)."""
         self._has_query = False
+        self._among = None
         self.model.clear()
         self.title.setText("Similar products")
         self._update_summary()
@@ -106,8 +110,9 @@ class CataloguePage(QSplitter):
             return
         minimum = percent(self.panel.min_similarity)
         text = f"The {plural(shown, 'most similar product')}" if shown else "No results"
-        if self._catalogue_count:
-            text += f" among {plural(self._catalogue_count, 'photo')}"
+        among = self._among if self._among is not None else self._catalogue_count
+        if among:
+            text += f" among {plural(among, 'photo')}"
         if total > shown:
             text += f" ({total - shown:,} less than {minimum} similar hidden)"
         self.summary.setText(text)

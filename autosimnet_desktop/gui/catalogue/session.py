@@ -33,6 +33,7 @@ class QueryOutcome:
     prepared: Prepared
     hits: list[SearchHit]
     generation: int
+    searched: int = 0  # photos in the catalogue when the search ran: what "among N photos" says
 
 
 @dataclass(frozen=True)
@@ -264,13 +265,14 @@ class CatalogueSession(QObject):
 
         def run() -> QueryOutcome:
             prepared = prepare(source, folder)
+            searched = catalogue.count()  # while indexing runs, the search sees at least these
             if source.kind == "catalogue":
                 assert source.relpath is not None
                 hits = catalogue.similar_to(source.relpath, k=k, colour_weight=colour_weight)
             else:
                 assert prepared.query_input is not None
                 hits = catalogue.query(prepared.query_input, k=k, colour_weight=colour_weight)
-            return QueryOutcome(source, prepared, list(hits), generation)
+            return QueryOutcome(source, prepared, list(hits), generation, searched)
 
         self._submit(run, priority=PRIORITY_QUERY, on_result=self._on_query_done,
                      on_error=lambda exc: self._on_query_failed(generation, source, exc))

@@ -38,6 +38,9 @@ class Searches(QObject):
         # While the Shape … Colour slider moves, search again at most every 150 ms (the last position always).
         self._balance_timer = QTimer(self, singleShot=True, interval=150)
         self._balance_timer.timeout.connect(lambda: self.rerun())
+        # While indexing adds photos, search again at most every 2 s, and once more after the last ones.
+        self._arrival_timer = QTimer(self, singleShot=True, interval=2000)
+        self._arrival_timer.timeout.connect(lambda: self.rerun())
 
     @property
     def can_go_back(self) -> bool:
@@ -78,6 +81,11 @@ class Searches(QObject):
                 self._running, self._remember = source, False
             session.query(source, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
 
+    def photos_arriving(self) -> None:
+        """Indexing added photos: the search shown (or waiting) is searched again, throttled."""
+        if (self._running or self.current) is not None and not self._arrival_timer.isActive():
+            self._arrival_timer.start()
+
     def back(self) -> None:
         """Search again for the previous query."""
         if self._history:
@@ -96,7 +104,8 @@ class Searches(QObject):
         same_search = self._shown is not None and self._shown.source is source
         self._shown = outcome
         self._page.panel.show_query(prepared.preview, source.name, self._detail(outcome))
-        self._page.show_results(session.folder, outcome.hits, source.name, keep_selection=same_search)
+        self._page.show_results(session.folder, outcome.hits, source.name, keep_selection=same_search,
+                                among=outcome.searched)
         self._messages.clear("error")
         self._changed()
 
