@@ -116,5 +116,7 @@ class LongJobs(QObject):
         if message is not None:
             text, level, timeout = message
             self._messages.show_message(text, level, timeout_ms=timeout)
+        if session is not None and not report.cancelled and report.new + report.changed + report.unchanged == 0:
+            session.describe_empty(self._searches.folder_without_photos)  # instead of "no photos yet" forever
         if report.new + report.changed + report.removed:
             self._searches.rerun()  # the results shown were computed on a smaller index

@@ -182,6 +182,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.searches.reset()
         self.page.clear_results()
+        self.page.set_empty_reason(None)
         self.page.panel.show_query(None, "", "")
         self.page.panel.reset_hint()
         self.messages.clear()

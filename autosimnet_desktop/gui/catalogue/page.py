@@ -55,6 +55,7 @@ class CataloguePage(QSplitter):
         self._catalogue_count: int | None = None
         self._has_query = False
         self._among: int | None = None  # photos the results shown were searched among
+        self._empty_reason: str | None = None  # what the folder holds instead of photos, once indexed
 
     def show_results(self, folder: Path, hits: list[SearchHit], query_name: str, keep_selection: bool = False,
                      among: int | None = None) -> None:
@@ -87,6 +88,13 @@ class CataloguePage(QSplitter):
     def set_catalogue_count(self, count: int | None) -> None:
         """How many photos the catalogue holds (for the empty-grid hint and the summary)."""
         self._catalogue_count = count
+        if count:
+            self._empty_reason = None
+        self._update_summary()
+
+    def set_empty_reason(self, text: str | None) -> None:
+        """Indexing found no photo: say what the folder holds instead (None: indexing has not finished)."""
+        self._empty_reason = text
         self._update_summary()
 
     def current_row(self) -> int | None:
@@ -102,10 +110,8 @@ class CataloguePage(QSplitter):
         total, shown = self.model.total_hits, self.model.visible_hits
         if not self._has_query or total == 0:
             self.summary.setText("")
-            if not self._has_query:
-                hint = HINT_EMPTY_CATALOGUE if self._catalogue_count == 0 else HINT_NO_QUERY
-            else:
-                hint = HINT_EMPTY_CATALOGUE if self._catalogue_count == 0 else "Nothing similar was found."
+            empty = (self._empty_reason or HINT_EMPTY_CATALOGUE) if self._catalogue_count == 0 else None
+            hint = empty or (HINT_NO_QUERY if not self._has_query else "Nothing similar was found.")
             self.view.set_placeholder(hint)
             return
         minimum = percent(self.panel.min_similarity)

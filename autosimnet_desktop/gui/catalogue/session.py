@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
 from autosimnet_desktop.core.records import Cancelled, Failure, IndexReport, ModelChange, Progress, SearchHit
 from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
+from autosimnet_desktop.gui.catalogue.empty_folder import describe_empty_folder
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.runtime.tasks import PRIORITY_JOB, PRIORITY_QUERY, TaskContext, TaskHandle, TaskRunner
@@ -296,6 +297,12 @@ class CatalogueSession(QObject):
     def _on_count(self, count: int) -> None:
         self.count = int(count)
         self.count_changed.emit(self.count)
+
+    def describe_empty(self, callback: Callable[[str], None]) -> None:
+        """Say what the folder holds instead of photos, delivered to `callback` on the GUI thread."""
+        if self._closing:
+            return
+        self._submit(lambda: describe_empty_folder(self.folder), on_result=callback, on_error=lambda exc: None)
 
     def failures(self, callback: Callable[[list[Failure]], None], on_error: Callable[[str], None]) -> None:
         """The unreadable files with their reasons, delivered to `callback` on the GUI thread."""

@@ -81,6 +81,10 @@ class Searches(QObject):
                 self._running, self._remember = source, False
             session.query(source, self._page.panel.count_spin.value(), self._page.panel.colour_weight)
 
+    def folder_without_photos(self, text: str) -> None:
+        """Indexing found no photo: the empty grid says what the folder holds instead (`text`)."""
+        self._page.set_empty_reason(text)
+
     def photos_arriving(self) -> None:
         """Indexing added photos: the search shown (or waiting) is searched again, throttled."""
         if (self._running or self.current) is not None and not self._arrival_timer.isActive():
