@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,14 @@ class ScanResult:
 
     files: dict[str, FileState] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+
+def restrict(found: ScanResult, only: Callable[[str], bool] | None) -> ScanResult:
+    """The part of a scan whose relative paths `only` accepts (all of it for None): files outside are not part of
+    this catalogue, so an index run treats them as absent."""
+    if only is None:
+        return found
+    return ScanResult({p: s for p, s in found.files.items() if only(p)}, {p: e for p, e in found.errors.items() if only(p)})
 
 
 def is_hidden(name: str) -> bool:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from autosimnet_desktop.core.files.reading import FileReader, FileState, digest_file, read_file
-from autosimnet_desktop.core.files.scanner import ScanResult, scan
+from autosimnet_desktop.core.files.scanner import ScanResult, restrict, scan
 from autosimnet_desktop.core.indexing.decoding import Chunk, Decoded, decode_chunk, plan_chunks
 from autosimnet_desktop.core.indexing.plan import Plan, plan_run
 from autosimnet_desktop.core.indexing.recording import Recorder
@@ -95,7 +95,7 @@ class Indexer:
                                                  initializer=_lower_helper_priority)
         try:
             try:
-                found = scan(self.folder, cancel=cancel)
+                found = restrict(scan(self.folder, cancel=cancel), self.settings.only)
                 with ThreadPoolExecutor(self.workers, thread_name_prefix="autosimnet-decode") as pool:
                     plan = self._plan(found, pool, cancel, notify)
                     self._recorder.apply_plan(plan, found.errors, report)

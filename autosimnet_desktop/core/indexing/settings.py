@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from autosimnet_desktop.core.images.decode import Preprocess
@@ -21,6 +22,8 @@ class IndexSettings:
     checkpoint_items: int = 20_000
     checkpoint_seconds: float = 30.0
     max_file_bytes: int = 256 << 20  # a bigger "image" is refused before it is read into memory
+    # Only the relative paths this accepts are part of the catalogue (one shard of a huge folder); None: all.
+    only: Callable[[str], bool] | None = None
 
     def encoding_threads(self, workers: int) -> int:
         """Threads that encode beside `workers` decoding threads: `encoders` if set, else two (one per four
