@@ -76,6 +76,12 @@ class Actions:
         # Esc dismisses the message shown, else stops the running job: in no menu, on the window itself.
         self.escape = make("Dismiss message or stop", "Esc")
         window.addAction(self.escape)
+        self.show_preview = make("Preview of the selected result", "F9",
+                                 "Show the selected result large beside the grid")
+        self.show_preview.setCheckable(True)
+        self.full_screen = make("Full screen", "F11", "Fill the whole screen, or go back")
+        platform_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen)  # e.g. Ctrl+Meta+F on a Mac
+        self.full_screen.setShortcuts([QKeySequence("F11"), *(k for k in platform_keys if k != QKeySequence("F11"))])
         self.about = make("About AutoSimNet Desktop")
         self.about.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -107,6 +113,8 @@ class Actions:
         result_menu.addActions([self.back])
         result_menu.addSeparator()
         result_menu.addActions(self.result_actions)
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.show_preview, self.full_screen])
         bar.addMenu(self.model_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
     def _build_body(self) -> None:
         body = QWidget(self)
         self.welcome = WelcomePage(self.icon, self)
-        self.page = CataloguePage(self.settings.result_count, self.settings.min_similarity, self)
+        self.page = CataloguePage(self.settings.result_count, self.settings.min_similarity, self.runner, self)
         self.page.view.addActions(self.actions_.result_actions)
         self.stack = QStackedWidget(self)
         self._welcome_area = scrollable(self.welcome, self)  # a short screen scrolls it instead of hiding the status bar
@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.about.triggered.connect(self.show_about)
         a.escape.triggered.connect(self.escape)
+        a.show_preview.toggled.connect(self._show_preview)
+        a.full_screen.triggered.connect(self.toggle_full_screen)
         self.results = ResultActions(a, self.page, self.services.desktop, self.runner, self.messages,
                                      lambda relpath: self.query(QuerySource.item(relpath)), self)
         self.welcome.open_folder_clicked.connect(self.choose_folder)
@@ -132,6 +134,8 @@ class MainWindow(QMainWindow):
         state = self.settings.splitter_state
         if state is not None:
             self.page.restoreState(state)
+        self.actions_.show_preview.setChecked(self.settings.preview_visible)
+        self.page.preview.setVisible(self.settings.preview_visible)
 
     # -- pages and catalogue lifecycle -----------------------------------------------------------
     def open_session(self) -> CatalogueSession | None:
@@ -271,6 +275,14 @@ class MainWindow(QMainWindow):
         if self.jobs.can_start():
             assert self.session is not None
             self.session.find_duplicates(self.settings.duplicate_similarity)
+
+    def _show_preview(self, shown: bool) -> None:
+        self.page.preview.setVisible(shown)
+        self.settings.preview_visible = shown
+
+    def toggle_full_screen(self) -> None:
+        """F11: fill the screen, or back."""
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
 
     def escape(self) -> None:
         """Esc: dismiss the message shown; with none, stop the running job."""

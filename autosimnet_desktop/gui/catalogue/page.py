@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
 from autosimnet_desktop.gui.runtime.scrolling import scrollable
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
+from autosimnet_desktop.gui.search.result_preview import ResultPreview
 from autosimnet_desktop.gui.search.query_panel import QueryPanel
 from autosimnet_desktop.gui.search.results_model import ResultsModel
 from autosimnet_desktop.gui.search.results_view import ResultsView
@@ -21,9 +23,10 @@ HINT_EMPTY_CATALOGUE = "No photos are indexed yet. Results appear here as soon a
 
 
 class CataloguePage(QSplitter):
-    """Query panel on the left, results header and grid on the right."""
+    """Query panel on the left, results header and grid in the middle, the selected result large on the right."""
 
-    def __init__(self, result_count: int, min_similarity: float, parent: QWidget | None = None) -> None:
+    def __init__(self, result_count: int, min_similarity: float, runner: TaskRunner | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.panel = QueryPanel(result_count, min_similarity, self)
         self.model = ResultsModel(self)
@@ -47,10 +50,15 @@ class CataloguePage(QSplitter):
         layout.addWidget(self.view, 1)
         self.addWidget(scrollable(self.panel, self, horizontal=False))  # a short screen scrolls the panel
         self.addWidget(right)
+        self.preview = ResultPreview(runner, self)
+        self.addWidget(self.preview)
         self.setStretchFactor(0, 0)
         self.setStretchFactor(1, 1)
+        self.setStretchFactor(2, 0)
         self.setChildrenCollapsible(False)
-        self.setSizes([300, 900])
+        self.setSizes([280, 640, 320])
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._preview_selected())
+        self.model.modelReset.connect(self._preview_selected)
         self.panel.min_similarity_changed.connect(self._filter)
         self._catalogue_count: int | None = None
         self._has_query = False
@@ -101,6 +109,13 @@ class CataloguePage(QSplitter):
         """The selected result's row, if any."""
         index: QModelIndex = self.view.currentIndex()
         return index.row() if index.isValid() else None
+
+    def _preview_selected(self) -> None:
+        row = self.current_row()
+        if row is None:
+            self.preview.show_photo(None)
+        else:
+            self.preview.show_photo(self.model.absolute_path(row), self.model.hit(row).similarity)
 
     def _filter(self, value: float) -> None:
         self.model.set_min_similarity(value)

@@ -104,6 +104,15 @@ class Settings:
         self._store.setValue("window/splitter", value)
 
     @property
+    def preview_visible(self) -> bool:
+        """Whether the large preview of the selected result is shown beside the grid."""
+        return str(self._store.value("window/preview", "true")).lower() not in ("false", "0")
+
+    @preview_visible.setter
+    def preview_visible(self, value: bool) -> None:
+        self._store.setValue("window/preview", "true" if value else "false")
+
+    @property
     def result_count(self) -> int:
         """How many similar products a query asks for."""
         low, high = RESULT_COUNT_RANGE
