@@ -63,6 +63,36 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _add_export_commands(sub: "argparse._SubParsersAction[_Parser]",
+                         parents: list[_Parser], balance: _Parser) -> None:
+    """The sub-commands that write a file: related, duplicates, match."""
+    common, catalogue, folder_opt = parents
+    p = sub.add_parser("related", parents=[common, catalogue, folder_opt, balance],
+                       help="for every product its k most similar others (a 'related products' import)")
+    p.add_argument("-k", type=_positive_int, default=10, help="related products per product (default 10)")
+    p.add_argument("--format", choices=[f.value for f in RelatedFormat], default="csv",
+                   help="csv, json, or the import file of woocommerce, shopify, magento or prestashop")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+    p.add_argument("--same-category", action="store_true",
+                   help="relate products of the same category only (needs --products-csv with categories)")
+    products.add_grouping_options(p)
+
+    p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
+    p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
+                   help="similarity in 0..1 above which items count as duplicates (default 0.95)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+
+    p = sub.add_parser("match", parents=[common, catalogue, folder_opt],
+                       help="for photos from elsewhere, the catalogue's best products ('do I already sell this?')")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photos, or folders of photos")
+    p.add_argument("-k", type=_positive_int, default=5, help="products per photo (default 5)")
+    p.add_argument("--min-similarity", type=_fraction, default=0.0, metavar="S",
+                   help="leave out products below this similarity in 0..1 (default 0)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `autosimnet`."""
     common = _Parser(add_help=False)
@@ -101,30 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     products.add_grouping_options(p)
 
-    p = sub.add_parser("related", parents=[common, catalogue, folder_opt, balance],
-                       help="for every product its k most similar others (a 'related products' import)")
-    p.add_argument("-k", type=_positive_int, default=10, help="related products per product (default 10)")
-    p.add_argument("--format", choices=[f.value for f in RelatedFormat], default="csv",
-                   help="csv, json, or the import file of woocommerce, shopify, magento or prestashop")
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
-    p.add_argument("--same-category", action="store_true",
-                   help="relate products of the same category only (needs --products-csv with categories)")
-    products.add_grouping_options(p)
-
-    p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
-    p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
-                   help="similarity in 0..1 above which items count as duplicates (default 0.95)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
-
-    p = sub.add_parser("match", parents=[common, catalogue, folder_opt],
-                       help="for photos from elsewhere, the catalogue's best products ('do I already sell this?')")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="photos, or folders of photos")
-    p.add_argument("-k", type=_positive_int, default=5, help="products per photo (default 5)")
-    p.add_argument("--min-similarity", type=_fraction, default=0.0, metavar="S",
-                   help="leave out products below this similarity in 0..1 (default 0)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-)")
+    _add_export_commands(sub, [common, catalogue, folder_opt], balance)
 
     p = sub.add_parser("info", parents=[common, catalogue, folder_opt], help="what is indexed, with which model")
     p.add_argument("--json", action="store_true", help="print JSON")
