@@ -6,13 +6,14 @@ cli.py owns the parser and the exit codes; this module holds what the product co
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.exports.platforms import RelatedFormat, related_text
 from autosimnet_desktop.core.products.grouping import GroupingRule
-from autosimnet_desktop.core.products.records import ProductSummary
+from autosimnet_desktop.core.products.records import ProductHit, ProductSummary
 
 if TYPE_CHECKING:
     from autosimnet_desktop.core.catalogue.catalogue import Catalogue
@@ -89,7 +90,11 @@ def match_output(args: argparse.Namespace, catalogue: Catalogue) -> str:
 def write_query(hits_json: bool, catalogue: Catalogue, image: Path, k: int, weight: float | None,
                 out: TextIO) -> None:
     """`query`: the most similar products, each once with its best photo."""
-    hits = catalogue.query_products(image, k=k, colour_weight=weight)
+    write_hits(hits_json, catalogue.query_products(image, k=k, colour_weight=weight), out)
+
+
+def write_hits(hits_json: bool, hits: Sequence[ProductHit], out: TextIO) -> None:
+    """Products found by a query (locally or in a Qdrant collection), as JSON or one line each."""
     if hits_json:
         out.write(exporting.product_hits_json(hits) + "\n")
         return
