@@ -22,6 +22,7 @@ class ShippedModel:
     colour: bool  # input in colour
     fused: bool  # separate shape and colour parts: the colour <-> shape balance applies
     default: bool
+    display_name: str = ""  # what a shop owner sees ("Best match"); the name when the model has none
 
     @property
     def label(self) -> str:
@@ -38,7 +39,7 @@ def _describe(path: Path) -> ShippedModel:
     card = ModelCard.read(dict(session.get_modelmeta().custom_metadata_map), path.stem,
                           size if isinstance(size, int) else None)
     return ShippedModel(path.name, card.name, card.version, card.embedding_size, card.preprocess.colour_mode != "L",
-                        card.segments is not None, path.name == DEFAULT_MODEL)
+                        card.segments is not None, path.name == DEFAULT_MODEL, card.display_name)
 
 
 @cache
