@@ -197,7 +197,7 @@ def test_result_actions_use_the_system_through_one_door(qtbot, tmp_path: Path) -
     first = folder / "boxes" / "item-000.png"
     window.page.view.setFocus()
     window.page.view.setCurrentIndex(window.page.model.index(0))
-    qtbot.keyClick(window.page.view, Qt.Key.Key_Return)
+    qtbot.keyClick(window.page.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert desktop.opened == [first]
     rect = window.page.view.visualRect(window.page.model.index(0))
     qtbot.mouseClick(window.page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

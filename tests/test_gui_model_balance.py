@@ -77,8 +77,8 @@ def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choic
     window.actions_.model_menu.aboutToShow.emit()
     entries = lambda: [a.text() for a in window.actions_.model_group.actions()]
     qtbot.waitUntil(lambda: len(entries()) == 2, timeout=10_000)
-    assert entries()[0].startswith("autosimnet-product 1.2") and entries()[0].endswith("(default)")
-    assert entries()[1].startswith("autosimnet-paper-dae 1.1")
+    # The display name in the model's metadata (its name where it has none), without sizes or versions.
+    assert entries() == [f"{models[0].display_name} (default)", models[1].display_name]
     assert [a.isChecked() for a in window.actions_.model_group.actions()] == [True, False]
 
     open_and_index(qtbot, window, make_catalogue(tmp_path / "shop"))

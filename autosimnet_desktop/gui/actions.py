@@ -65,11 +65,13 @@ class Actions:
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
 
         # Result actions act on the selected result; the grid shows them as its context menu.
-        self.open_result = make("Open", "Return", "Open this photo in your image viewer")
-        self.open_result.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Return elsewhere means other things
-        self.find_similar = make("Find similar", "Ctrl+F", "Search for products similar to this one",
+        # In the grid Enter finds similar products (what a shop owner does next); Ctrl+Enter or a double-click
+        # opens the photo in the desktop's viewer. The grid's key handler does Enter; these are for the menus.
+        self.open_result = make("Open", "Ctrl+Return", "Open this photo in your image viewer")
+        self.open_result.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Ctrl+Enter elsewhere means other things
+        self.find_similar = make("Find similar", "Ctrl+F", "Search for products similar to this one (Enter)",
                                  ("edit-find", SP.SP_FileDialogContentsView))
-        self.show_in_folder = make("Show in folder", "Ctrl+Shift+R", "Show this photo in your file manager",
+        self.show_in_folder = make("Show in folder", "Ctrl+Alt+R", "Show this photo in your file manager",
                                    ("folder", SP.SP_DirIcon))
         self.copy_path = make("Copy path", "Ctrl+Shift+C", "Copy the full path of this photo")
         self.copy_image = make("Copy image", QKeySequence.StandardKey.Copy, "Copy this photo to the clipboard")

@@ -63,11 +63,11 @@ class ModelMenu(QObject):
         for action in group.actions():
             group.removeAction(action)
         for model in self._models:
-            action = menu.addAction(model.label + (" (default)" if model.default else ""))
+            action = menu.addAction((model.display_name or model.name) + (" (default)" if model.default else ""))
             action.setCheckable(True)
             action.setData(model.file)
             action.setToolTip("Sees shape and colour: the Shape … Colour slider sets the balance" if model.fused
-                              else "The AutoSimNet paper's model: greyscale shapes only")
+                              else "Sees shapes, not colours" + (f" ({model.name})" if model.display_name != model.name else ""))
             group.addAction(action)
             action.triggered.connect(lambda _checked=False, f=model.file: self._choose(f))
         menu.addSeparator()

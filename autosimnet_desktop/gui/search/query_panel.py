@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, \
-    QVBoxLayout, QWidget
+    QToolButton, QVBoxLayout, QWidget
 
 from autosimnet_desktop.gui.runtime.settings import RESULT_COUNT_RANGE
 
@@ -121,8 +121,8 @@ class QueryPanel(QWidget):
         layout.addSpacing(12)
         layout.addLayout(options)
         layout.addStretch(1)
-        tips = QLabel("Double-click a product to open it. Right-click it to find products similar to it, "
-                      "show it in its folder or copy it.", self)
+        tips = QLabel("Press Enter to find products similar to the selected one; double-click (or Ctrl+Enter) "
+                      "opens it. Right-click it to show it in its folder or copy it.", self)
         tips.setWordWrap(True)
         tips.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(tips)
@@ -154,15 +154,28 @@ class QueryPanel(QWidget):
         self.balance_slider.setTickInterval(50)
         self.balance_slider.setToolTip("Left: find the same kind of product whatever its colour. "
                                        "Right: find products of the same colour.")
-        self.balance_slider.valueChanged.connect(lambda value: self.colour_weight_changed.emit(value / 100))
+        self.balance_slider.valueChanged.connect(self._balance_moved)
         self._balance_default: float | None = None
         shape_label, colour_label = QLabel("Shape", self), QLabel("Colour", self)
+        self.balance_value = QLabel(self)  # "45% colour"
+        self.balance_value.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.balance_reset = QToolButton(self)
+        self.balance_reset.setText("Reset")
+        self.balance_reset.setAutoRaise(True)
+        self.balance_reset.clicked.connect(self.reset_balance)
         self.balance_row = QWidget(self)
-        balance_row = QHBoxLayout(self.balance_row)
-        balance_row.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self.balance_row)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        balance_row = QHBoxLayout()
         balance_row.addWidget(shape_label)
         balance_row.addWidget(self.balance_slider, 1)
         balance_row.addWidget(colour_label)
+        value_row = QHBoxLayout()
+        value_row.addWidget(self.balance_value, 1)
+        value_row.addWidget(self.balance_reset)
+        rows.addLayout(balance_row)
+        rows.addLayout(value_row)
         self.options = options = QFormLayout()
         options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         options.addRow("Show", self.count_spin)
@@ -205,6 +218,22 @@ class QueryPanel(QWidget):
             self.balance_slider.setToolTip(
                 "Left: find the same kind of product whatever its colour. Right: find products of the same "
                 f"colour. The model's own balance is {round(100 * default)}% colour.")
+            self.balance_reset.setToolTip(f"Back to the model's own balance: {round(100 * default)}% colour")
+            self._show_balance(self.balance_slider.value())
+
+    def reset_balance(self) -> None:
+        """Back to the model's own Shape … Colour balance (a search follows, as for any move)."""
+        if self._balance_default is not None:
+            self.balance_slider.setValue(round(100 * self._balance_default))
+
+    def _balance_moved(self, value: int) -> None:
+        self._show_balance(value)
+        self.colour_weight_changed.emit(value / 100)
+
+    def _show_balance(self, value: int) -> None:
+        default = round(100 * self._balance_default) if self._balance_default is not None else None
+        self.balance_value.setText(f"{value}% colour" + (" (the model's balance)" if value == default else ""))
+        self.balance_reset.setEnabled(value != default)
 
     @property
     def colour_weight(self) -> float | None:

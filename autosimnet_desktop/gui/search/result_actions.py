@@ -52,6 +52,7 @@ class ResultActions(QObject):
         actions.copy_path.triggered.connect(self.copy_path)
         actions.copy_image.triggered.connect(self.copy_image)
         page.view.open_requested.connect(lambda _index: self.open())
+        page.view.find_similar_requested.connect(lambda _index: self.find_similar())
         page.view.selectionModel().currentChanged.connect(lambda *_: self.update_enabled())
         page.model.modelReset.connect(self.update_enabled)
 

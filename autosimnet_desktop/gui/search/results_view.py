@@ -152,7 +152,8 @@ class ResultDelegate(QStyledItemDelegate):
 class ResultsView(QListView):
     """Icon-mode grid of result cards with a centred hint when there is nothing to show."""
 
-    open_requested = Signal(QModelIndex)
+    open_requested = Signal(QModelIndex)  # double-click, Ctrl+Enter
+    find_similar_requested = Signal(QModelIndex)  # Enter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,9 +210,12 @@ class ResultsView(QListView):
             self.viewport().update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter opens the current result, like a double-click."""
+        """Enter finds products similar to the current result; Ctrl+Enter opens it, like a double-click."""
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.open_requested.emit(self.currentIndex())
+            else:
+                self.find_similar_requested.emit(self.currentIndex())
             return
         super().keyPressEvent(event)
 
