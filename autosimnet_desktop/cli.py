@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autosimnet_desktop import __version__
 from autosimnet_desktop import cli_products as products
+from autosimnet_desktop import cli_remote as remote
 from autosimnet_desktop.cli_products import UsageError
 from autosimnet_desktop.core.exports import formats as exporting
 from autosimnet_desktop.core.exports.platforms import RelatedFormat
@@ -66,8 +67,8 @@ def _fraction(text: str) -> float:
 def _add_export_commands(sub: "argparse._SubParsersAction[_Parser]",
                          parents: list[_Parser], balance: _Parser) -> None:
     """The sub-commands that write a file: related, duplicates, match."""
-    common, catalogue, folder_opt = parents
-    p = sub.add_parser("related", parents=[common, catalogue, folder_opt, balance],
+    common, catalogue, folder_opt, folder_or_qdrant = parents
+    p = sub.add_parser("related", parents=[common, catalogue, folder_or_qdrant, balance],
                        help="for every product its k most similar others (a 'related products' import)")
     p.add_argument("-k", type=_positive_int, default=10, help="related products per product (default 10)")
     p.add_argument("--format", choices=[f.value for f in RelatedFormat], default="csv",
@@ -76,6 +77,7 @@ def _add_export_commands(sub: "argparse._SubParsersAction[_Parser]",
     p.add_argument("--same-category", action="store_true",
                    help="relate products of the same category only (needs --products-csv with categories)")
     products.add_grouping_options(p)
+    remote.add_related_options(p)
 
     p = sub.add_parser("duplicates", parents=[common, catalogue, folder_opt], help="groups of near-identical items")
     p.add_argument("--min-similarity", type=_fraction, default=0.95, metavar="S",
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where catalogue data lives (default: the user data folder, or $AUTOSIMNET_DATA_DIR)")
     folder_opt = _Parser(add_help=False)
     folder_opt.add_argument("--folder", required=True, type=Path, metavar="FOLDER", help="the catalogue folder")
+    folder_or_qdrant = _Parser(add_help=False)  # query and related may search a Qdrant collection instead
+    folder_or_qdrant.add_argument("--folder", type=Path, metavar="FOLDER", help="the catalogue folder")
     balance = _Parser(add_help=False)
     balance.add_argument("--colour-weight", type=_fraction, metavar="W",
                          help="0 matches shape only, 1 colour only (default: the model's own balance; "
@@ -124,14 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int, metavar="N",
                    help="threads decoding big photos (default: one per core)")
     products.add_grouping_options(p)
+    remote.add_index_options(p)
 
-    p = sub.add_parser("query", parents=[common, catalogue, folder_opt, balance], help="the most similar catalogue items")
+    p = sub.add_parser("query", parents=[common, catalogue, folder_or_qdrant, balance],
+                       help="the most similar catalogue items")
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument("-k", type=_positive_int, default=10, help="number of products (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
     products.add_grouping_options(p)
+    remote.add_query_options(p)
 
-    _add_export_commands(sub, [common, catalogue, folder_opt], balance)
+    _add_export_commands(sub, [common, catalogue, folder_opt, folder_or_qdrant], balance)
+    remote.add_push_command(sub, [common, catalogue, folder_opt])
 
     p = sub.add_parser("info", parents=[common, catalogue, folder_opt], help="what is indexed, with which model")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -380,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     verbose = bool(getattr(args, "verbose", False))
     try:
-        return COMMANDS[args.command](args, sys.stdout)
+        return (remote.command_for(args) or COMMANDS[args.command])(args, sys.stdout)
     except (UsageError, FolderError, ProductFileError) as exc:
         return _fail(str(exc), verbose, EXIT_USAGE)
     except CoreError as exc:
