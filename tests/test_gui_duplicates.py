@@ -71,8 +71,8 @@ def test_searching_again_at_another_similarity_finds_other_groups_and_is_remembe
     qtbot.waitUntil(lambda: not dialog.is_searching, timeout=10_000)
     assert group_paths(dialog) == [{"boxes/item-000.png", "copy/item-000-again.png", "copy/item-000-darker.png"}]
     group = dialog.tree.topLevelItem(0)
-    assert group.text(0) == "Group 1: 3 photos"
-    assert [group.child(i).text(1) for i in range(3)] == ["", "100%", "88%"]  # measured from the first photo
+    assert group.text(0) == "Group 1 · look-alikes: 3 photos"
+    assert [group.child(i).text(1) for i in range(3)] == ["first photo", "copy (100%)", "88% alike"]  # measured from the first photo
     assert "85% similarity or more" in dialog.intro.text() and dialog.search_button.isEnabled()
     assert window.findChildren(DuplicatesDialog) == [dialog]  # the same dialog shows the new groups
 

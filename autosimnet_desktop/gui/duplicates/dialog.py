@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette
@@ -15,10 +16,13 @@ from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
 from autosimnet_desktop.gui.runtime.settings import DUPLICATE_SIMILARITY_RANGE
 from autosimnet_desktop.gui.catalogue.status import JobProgress
+from autosimnet_desktop.gui.duplicates.cleanup import COPY_SIMILARITY, MoveOutcome, choose_list_file, choose_target_folder, confirm, \
+    is_copy_group, list_csv, move_to_folder, move_to_trash, question, sort_groups
 from autosimnet_desktop.gui.runtime.desktop import Desktop, reveal, unrevealed_text
+from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
-ICON = 56
+ICON = 96  # big enough to tell two look-alikes apart
 EXPANDED_GROUPS = 50  # expanding thousands of groups would ask for thousands of thumbnails
 
 
@@ -61,8 +65,14 @@ class DuplicatesDialog(QDialog):
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnail_ready)
             self.tree.itemExpanded.connect(self._expanded)
+        # Asked through these, so tests answer instead of a person.
+        self.confirm: Callable[[QWidget, str], bool] = confirm
+        self.choose_target_folder: Callable[[QWidget, Path], Path | None] = choose_target_folder
+        self.choose_list_file: Callable[[QWidget, Path], Path | None] = choose_list_file
         lay_out_list_dialog(self, self._build_header(), self.tree,
-                            [("Show in folder", self._reveal), ("Copy list", self.copy_list)])
+                            [("Show in folder", self._reveal), ("Copy list", self.copy_list),
+                             ("Save list…", self.save_list), ("Move ticked to folder…", self.move_ticked_to_folder),
+                             ("Move ticked to trash…", self.move_ticked_to_trash)])
         self.show_groups(groups, min_similarity)
         self.resize(760, 600)
 
@@ -86,7 +96,8 @@ class DuplicatesDialog(QDialog):
         row.addWidget(self.threshold_spin)
         row.addWidget(self.search_button)
         row.addStretch(1)
-        self.hint = QLabel("Lower finds more look-alikes; 100% finds only copies of the same photo.", header)
+        self.hint = QLabel("Lower finds more look-alikes; 100% finds only copies of the same photo. Tick the photos "
+                           "you don't need, then move them to a folder or to the trash: nothing is deleted.", header)
         self.hint.setWordWrap(True)
         self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.progress = JobProgress(header)
@@ -144,8 +155,10 @@ class DuplicatesDialog(QDialog):
         photos = sum(len(g) for g in self.groups)
         at = f"{whole_percent(self.min_similarity)}%"
         if self.groups:
-            return f"Showing {plural(len(self.groups), 'group')} of look-alike products ({plural(photos, 'photo')}) " \
-                   f"at {at} similarity or more."
+            copies = sum(1 for g in self.groups if is_copy_group(g))
+            return f"{plural(copies, 'group')} of copies of the same photo, then " \
+                   f"{plural(len(self.groups) - copies, 'group')} of look-alikes ({plural(photos, 'photo')} " \
+                   f"at {at} similarity or more), the most alike first."
         can_lower = self.min_similarity > DUPLICATE_SIMILARITY_RANGE[0]
         lower = " Try a lower similarity to find look-alikes." if can_lower else ""
         return f"No two products are at least {at} similar: no duplicates found.{lower}"
@@ -153,19 +166,22 @@ class DuplicatesDialog(QDialog):
     def show_groups(self, groups: list[list[SearchHit]], min_similarity: float) -> None:
         """Show these groups, found at `min_similarity` (replacing what was shown)."""
         self._idle()
-        self.groups, self.min_similarity = groups, min_similarity
+        self.groups, self.min_similarity = sort_groups(groups), min_similarity
         self.threshold_spin.setValue(whole_percent(min_similarity))
         self.intro.setText(self._summary())
         self.tree.clear()
         self._items = {}
-        for number, group in enumerate(groups, 1):
-            top = QTreeWidgetItem(self.tree, [f"Group {number}: {plural(len(group), 'photo')}", ""])
+        for number, group in enumerate(self.groups, 1):
+            kind = "copies of the same photo" if is_copy_group(group) else "look-alikes"
+            top = QTreeWidgetItem(self.tree, [f"Group {number} · {kind}: {plural(len(group), 'photo')}", ""])
             top.setFirstColumnSpanned(True)
             for rank, hit in enumerate(group):
                 # Members are measured from the group's first photo; "100%" beside it would read as an exact copy.
-                child = QTreeWidgetItem(top, [hit.path, percent(hit.similarity) if rank else ""])
+                child = QTreeWidgetItem(top, [hit.path, self._similar_words(rank, hit)])
                 child.setData(0, Qt.ItemDataRole.UserRole, hit.path)
                 child.setToolTip(0, hit.path)
+                child.setFlags(child.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                child.setCheckState(0, Qt.CheckState.Unchecked)  # nothing is chosen for the owner
                 self._items.setdefault(str(self.folder / hit.path), []).append(child)
             top.setExpanded(number <= EXPANDED_GROUPS)
         if self._thumbnails is not None:
@@ -173,6 +189,12 @@ class DuplicatesDialog(QDialog):
                 header = self.tree.topLevelItem(index)
                 if header is not None:
                     self._expanded(header)
+
+    @staticmethod
+    def _similar_words(rank: int, hit: SearchHit) -> str:
+        if not rank:
+            return "first photo"
+        return "copy (100%)" if hit.similarity >= COPY_SIMILARITY else f"{percent(hit.similarity)} alike"
 
     def _selected_path(self) -> Path | None:
         item = self.tree.currentItem()
@@ -201,9 +223,69 @@ class DuplicatesDialog(QDialog):
         box.open()
 
     def copy_list(self) -> None:
-        """Put 'group<TAB>path<TAB>similarity' lines on the clipboard."""
-        lines = [f"{n}\t{hit.path}\t{hit.similarity:.4f}" for n, group in enumerate(self.groups, 1) for hit in group]
-        QGuiApplication.clipboard().setText("\n".join(lines))
+        """Put the list on the clipboard, tab-separated with a header (pastes into a spreadsheet)."""
+        QGuiApplication.clipboard().setText(list_csv(self.groups, "\t"))
+
+    def save_list(self) -> None:
+        """Save the list to a CSV file with a header."""
+        path = self.choose_list_file(self, Path.home() / f"{self.folder.name}-duplicates.csv")
+        if path is None:
+            return
+        try:
+            path.write_text(list_csv(self.groups), encoding="utf-8")
+        except OSError as exc:
+            self.intro.setText(describe(exc, f"Saving {path.name}"))
+        else:
+            self.intro.setText(f"List saved to {path}. {self._summary()}")
+
+    def ticked(self) -> list[Path]:
+        """The photos ticked for moving."""
+        found: dict[Path, None] = {}
+        for items in self._items.values():
+            for item in items:
+                if item.checkState(0) == Qt.CheckState.Checked:
+                    found[self.folder / item.data(0, Qt.ItemDataRole.UserRole)] = None
+        return list(found)
+
+    def move_ticked_to_trash(self) -> None:
+        """Move the ticked photos to the system trash, after asking."""
+        paths = self.ticked()
+        if self._can_move(paths) and self.confirm(self, question("to the trash", paths, self.folder)):
+            self._moved(move_to_trash(paths), "to the trash")
+
+    def move_ticked_to_folder(self) -> None:
+        """Move the ticked photos to a folder the owner chooses (outside the catalogue), after asking."""
+        paths = self.ticked()
+        if not self._can_move(paths):
+            return
+        target = self.choose_target_folder(self, self.folder.parent)
+        if target is None:
+            return
+        if target.resolve().is_relative_to(self.folder.resolve()):
+            self.intro.setText("Choose a folder outside the catalogue: photos moved inside it are still in it.")
+            return
+        if self.confirm(self, question(f"to {target}", paths, self.folder)):
+            self._moved(move_to_folder(paths, self.folder, target), f"to {target}")
+
+    def _can_move(self, paths: list[Path]) -> bool:
+        if not paths:
+            self.intro.setText("Tick the photos you want to move first (the box before each name).")
+        return bool(paths)
+
+    def _moved(self, outcome: MoveOutcome, where: str) -> None:
+        """Take moved photos off the list and say what happened."""
+        for path in outcome.moved:
+            for item in self._items.pop(str(path), []):
+                parent = item.parent()
+                if parent is not None:
+                    parent.removeChild(item)
+        gone = {p.relative_to(self.folder).as_posix() for p in outcome.moved}
+        self.groups = [[h for h in g if h.path not in gone] for g in self.groups]
+        text = f"Moved {plural(len(outcome.moved), 'photo')} {where}."
+        if outcome.failed:
+            path, reason = outcome.failed[0]
+            text += f" {plural(len(outcome.failed), 'photo')} could not be moved ({path.name}: {reason})."
+        self.intro.setText(text)
 
     def _expanded(self, top: QTreeWidgetItem) -> None:
         for index in range(top.childCount()):
