@@ -16,6 +16,9 @@ def test_the_selected_result_is_shown_large_with_its_size_and_path(qtbot, tmp_pa
     folder = make_catalogue(tmp_path / "shop", 6)
     big = make_image(folder / "big" / "poster.png", 12, size=(1600, 1200))
     window = build_window(qtbot, tmp_path)
+    # Offscreen, the screen is 800 pixels wide: on a screen that narrow the grid keeps the preview's room.
+    assert not window.actions_.show_preview.isChecked() and window.settings.preview_visible is None
+    window.actions_.show_preview.setChecked(True)
     window.show()
     qtbot.waitExposed(window)
     open_and_index(qtbot, window, folder)
@@ -42,7 +45,7 @@ def test_the_preview_can_be_hidden_and_remembers_it(qtbot, tmp_path: Path) -> No
     window.show()
     qtbot.waitExposed(window)
     open_and_index(qtbot, window, folder)
-    assert window.actions_.show_preview.isChecked()
+    window.actions_.show_preview.setChecked(True)
     window.actions_.show_preview.trigger()
     assert not window.page.preview.isVisible() and window.settings.preview_visible is False
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
 from autosimnet_desktop.core.model.shipped import ShippedModel
 from autosimnet_desktop.gui.actions import Actions
+from autosimnet_desktop.gui.drops import DropsAndPastes
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.dialogs.about import AboutDialog
 from autosimnet_desktop.gui.duplicates.flow import DuplicatesFlow
@@ -19,7 +20,6 @@ from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.runtime.formatting import reindexing_message
 from autosimnet_desktop.gui.runtime.icons import app_icon
 from autosimnet_desktop.gui.message_bar import MessageBar
-from autosimnet_desktop.gui.runtime.mime import OpenFolder, accept_as_copy, acceptable, copy_action, interpret
 from autosimnet_desktop.gui.dialogs.model_menu import ModelMenu
 from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
 from autosimnet_desktop.gui.search.result_actions import ResultActions
@@ -38,7 +38,10 @@ from autosimnet_desktop.gui.dialogs.unreadable import UnreadableFiles
 from autosimnet_desktop.gui.welcome import WelcomePage
 
 
-class MainWindow(QMainWindow):
+WIDE_ENOUGH_FOR_PREVIEW = 1000  # logical pixels of screen width for the photo panel, the grid and the preview
+
+
+class MainWindow(DropsAndPastes):
     """AutoSimNet's one window."""
 
     def __init__(self, settings: Settings, services: Services, parent: QWidget | None = None) -> None:
@@ -134,8 +137,11 @@ class MainWindow(QMainWindow):
         state = self.settings.splitter_state
         if state is not None:
             self.page.restoreState(state)
-        self.actions_.show_preview.setChecked(self.settings.preview_visible)
-        self.page.preview.setVisible(self.settings.preview_visible)
+        shown = self.settings.preview_visible
+        if shown is None:  # a narrow screen (or a large scale) gives the grid the room the preview would take
+            shown = QGuiApplication.primaryScreen().availableGeometry().width() >= WIDE_ENOUGH_FOR_PREVIEW
+        self.actions_.show_preview.setChecked(shown)
+        self.page.preview.setVisible(shown)
 
     # -- pages and catalogue lifecycle -----------------------------------------------------------
     def open_session(self) -> CatalogueSession | None:
@@ -355,40 +361,6 @@ class MainWindow(QMainWindow):
         path = self.services.choosers.image(self, self.settings.last_folder)
         if path is not None:
             self.query(QuerySource.file(path))
-
-    def paste(self) -> None:
-        """Search for the image, image file or image URL on the clipboard."""
-        self.handle_mime(QGuiApplication.clipboard().mimeData(), "Pasted")
-
-    def handle_mime(self, mime: QMimeData | None, origin: str) -> bool:
-        """Act on dropped or pasted data; False (with a message) when it holds nothing usable."""
-        meaning = interpret(mime, origin) if mime is not None else None
-        if isinstance(meaning, OpenFolder):
-            self.open_folder(meaning.path)
-        elif isinstance(meaning, QuerySource):
-            self.query(meaning)
-        else:
-            self.messages.show_message("There is no image on the clipboard: copy a photo or an image file first."
-                                       if origin == "Pasted" else "That can't be used: drop a photo, an image "
-                                       "file or a folder.", "info")
-            return False
-        return True
-
-    # -- drag and drop ---------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        """Accept photos, image URLs and folders (as a copy: see accept_as_copy)."""
-        if acceptable(event.mimeData()):
-            accept_as_copy(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        """Keep accepting while the drag moves over child widgets."""
-        if acceptable(event.mimeData()):
-            accept_as_copy(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        """Open a dropped folder or search for a dropped image."""
-        if copy_action(event) is not None and self.handle_mime(event.mimeData(), "Dropped"):
-            accept_as_copy(event)
 
     def _update_actions(self) -> None:
         a = self.actions_

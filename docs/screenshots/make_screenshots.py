@@ -1,4 +1,5 @@
-"""Take the README screenshots of the real app: welcome, indexing in progress, results on the sample catalogue.
+"""Take the README screenshots of the real app: welcome, indexing in progress, results on the sample catalogue
+(with the preview of the selected result), and the duplicates dialog.
 
     xvfb-run -s "-screen 0 1366x768x24" python docs/screenshots/make_screenshots.py [--size 1366x768] [--out docs]
 
@@ -95,7 +96,7 @@ def main() -> int:
     parser.add_argument("--size", default="1366x768")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--suffix", default="", help="added to the file names, e.g. -large")
-    parser.add_argument("--only", default="welcome,results,indexing", help="which screenshots to take")
+    parser.add_argument("--only", default="welcome,results,indexing,duplicates", help="which screenshots to take")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -113,6 +114,8 @@ def main() -> int:
             window.close()
         if "results" in wanted:
             shots_results(work, size, args.out / f"screenshot-results{args.suffix}.png")
+        if "duplicates" in wanted:
+            shots_duplicates(work, size, args.out / f"screenshot-duplicates{args.suffix}.png")
         if "indexing" in wanted:
             shots_indexing(work, size, args.out / f"screenshot-indexing{args.suffix}.png")
     return 0
@@ -131,6 +134,30 @@ def shots_results(work: Path, size: tuple[int, int], out: Path) -> None:
     wait_until(lambda: window.page.model.rowCount() > 0)
     settle(2.5)
     grab(window, out)
+    window.close()
+
+
+def shots_duplicates(work: Path, size: tuple[int, int], out: Path) -> None:
+    """The duplicates dialog on the sample catalogue with two photos saved twice."""
+    from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
+
+    shop = work / "Duplicated shop"
+    shutil.copytree(sample_catalogue(), shop)
+    (shop / "saved twice").mkdir()
+    for folder in ("bag", "sneaker"):
+        first = sorted((shop / folder).iterdir())[0]
+        shutil.copy(first, shop / "saved twice" / f"copy of {first.name}")
+    window = new_window(work, size)
+    window.open_folder(shop)
+    wait_until(lambda: window.session is not None and window.session.last_report is not None
+               and not window.session.job_kind)
+    window.find_duplicates()
+    wait_until(lambda: bool(window.findChildren(DuplicatesDialog)))
+    dialog = window.findChildren(DuplicatesDialog)[0]
+    dialog.resize(900, 640)
+    settle(2.0)
+    dialog.grab().save(str(out))
+    print("wrote", out)
     window.close()
 
 

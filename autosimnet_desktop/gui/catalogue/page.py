@@ -56,6 +56,7 @@ class CataloguePage(QSplitter):
         self.setStretchFactor(1, 1)
         self.setStretchFactor(2, 0)
         self.setChildrenCollapsible(False)
+        self.setCollapsible(2, True)  # squeezed, the preview gives way before the grid does
         self.setSizes([280, 640, 320])
         self.view.selectionModel().currentChanged.connect(lambda *_: self._preview_selected())
         self.model.modelReset.connect(self._preview_selected)

@@ -104,9 +104,10 @@ class Settings:
         self._store.setValue("window/splitter", value)
 
     @property
-    def preview_visible(self) -> bool:
-        """Whether the large preview of the selected result is shown beside the grid."""
-        return str(self._store.value("window/preview", "true")).lower() not in ("false", "0")
+    def preview_visible(self) -> bool | None:
+        """Whether the large preview of the selected result is shown beside the grid (None: never chosen)."""
+        raw = self._store.value("window/preview")
+        return None if raw is None else str(raw).lower() not in ("false", "0")
 
     @preview_visible.setter
     def preview_visible(self, value: bool) -> None:
