@@ -81,3 +81,17 @@ def test_a_new_search_clears_the_messages_about_the_last_one(qtbot, tmp_path: Pa
     window.messages.show_message("Couldn't search for notes.txt: not an image", "error")
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
     assert window.messages.text == ""
+
+
+def test_a_long_query_name_does_not_widen_the_window(qtbot, tmp_path: Path) -> None:
+    from autosimnet_desktop.gui.search.sources import QuerySource
+
+    from .gui_support import make_image
+
+    folder = make_catalogue(tmp_path / "shop", 4)
+    photo = make_image(tmp_path / ("a very long supplier photo name " * 4 + ".png"), 10)
+    window = build_window(qtbot, tmp_path)
+    open_and_index(qtbot, window, folder)
+    window.query(QuerySource.file(photo))
+    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    assert window.minimumSizeHint().width() <= NARROW_SCREEN_WIDTH

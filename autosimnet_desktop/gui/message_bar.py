@@ -98,7 +98,7 @@ class MessageBar(QFrame):
         width = max(100, parent.width() - 2 * margin)
         layout = self.layout()
         height = layout.heightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
-        height = max(height, self.sizeHint().height())
+        height = height if height > 0 else self.sizeHint().height()  # the size hint wraps at a narrow width
         self.setGeometry(margin, max(0, parent.height() - height - margin), width, height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
@@ -41,6 +41,8 @@ class CataloguePage(QSplitter):
         self.title.setFont(font)
         self.summary = QLabel(self)
         self.summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        for label in (self.title, self.summary):  # a long query name must not widen the window past the screen
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         right = QWidget(self)
         layout = QVBoxLayout(right)
         layout.setContentsMargins(8, 12, 12, 4)
