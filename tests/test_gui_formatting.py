@@ -27,7 +27,10 @@ def test_errors_become_one_calm_sentence() -> None:
     from autosimnet_desktop.core.records import FolderError
 
     assert describe(ImageError("file is truncated or corrupt")) == \
-        "This image can't be read (file is truncated or corrupt)."
+        "This image can't be read: file is truncated or corrupt."
+    text = describe(ImageError("not an image this app can read (unknown or damaged format)"))
+    assert text == "This file is not an image this app can read (unknown or damaged format)."
+    assert text.count("(") == 1  # one sentence, not a reason wrapped in another
     assert describe(FolderError("folder not found: /x"), "Opening") == "Opening failed: folder not found: /x."
     assert describe(PermissionError(13, "Permission denied", "/x/a.png")) == \
         "Permission denied (/x/a.png)."

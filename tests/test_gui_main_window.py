@@ -253,7 +253,7 @@ def test_errors_show_as_a_message_never_a_traceback(qtbot, tmp_path: Path) -> No
     text_file.write_text("this is not a photo")
     drop(window, file_mime(text_file))
     qtbot.waitUntil(lambda: window.messages.level == "error" and bool(window.messages.text))
-    assert window.messages.text.startswith("Couldn't search for notes.jpg: This image can't be read")
+    assert window.messages.text.startswith("Couldn't search for notes.jpg: This file is not an image this app can read")
     assert "Traceback" not in window.messages.text
 
     window.open_folder(tmp_path / "gone")

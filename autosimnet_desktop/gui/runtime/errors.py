@@ -15,11 +15,20 @@ def _is_app_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("autosimnet_desktop") and bool(str(exc))
 
 
+def _image_reason(reason: str) -> str:
+    """An ImageError's reason as one sentence: 'this file is not an image this app can read (...)'."""
+    if reason.startswith("not "):
+        return f"this file is {reason}"
+    if reason.startswith("is "):
+        return f"this file {reason}"
+    return f"this image can't be read: {reason}" if reason else "this image can't be read"
+
+
 def describe(exc: BaseException, doing: str = "") -> str:
     """A readable one-line message for `exc`, prefixed by what the app was doing ('Opening the folder')."""
     prefix = f"{doing} failed: " if doing else ""
     if isinstance(exc, ImageError):
-        text = f"this image can't be read ({exc})"
+        text = _image_reason(str(exc))
     elif _is_app_error(exc):
         text = str(exc)
     elif isinstance(exc, OSError):
