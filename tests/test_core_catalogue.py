@@ -357,25 +357,26 @@ def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled
     reopened.close()
 
 
-def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
+def test_a_model_file_replaced_under_the_same_name_rebuilds_and_says_so(tmp_path: Path) -> None:
     onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
-    other_path = tmp_path / "other.onnx"
+    model_path = tmp_path / "models" / "shop-model.onnx"  # an updated model installed over the old file
+    model_path.parent.mkdir()
+    model_path.write_bytes(PAPER_MODEL.read_bytes())
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 8)
+    build_catalogue(folder, load_encoder(model_path)).index()
     proto = onnx.load(str(PAPER_MODEL))
     entry = proto.metadata_props.add()
     entry.key, entry.value = "model_version", "test-copy"
-    onnx.save(proto, str(other_path))
-    folder = tmp_path / "shop"
-    make_catalogue(folder, 8)
-    build_catalogue(folder, encoder).index()
+    onnx.save(proto, str(model_path))
 
-    switched = build_catalogue(folder, load_encoder(other_path))
+    switched = build_catalogue(folder, load_encoder(model_path))
     assert switched.count() == 0 and "built with" in switched.info().note
     assert switched.query(folder / "shoes" / "item-0000.jpg") == []
     report = switched.index()
     assert report.rebuilt and report.changed == 8 and "re-encodes" in report.message
     assert switched.count() == 8
     switched.close()
-    assert build_catalogue(folder, encoder).index().rebuilt  # and back again
 
 
 def test_open_reports_missing_folder_and_bad_model(tmp_path: Path) -> None:
@@ -582,21 +583,26 @@ def test_colour_weight_moves_the_ranking_from_shape_to_colour(tmp_path: Path) ->
             catalogue.similar_to(probe, 3, colour_weight=1.5)
 
 
-def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_path: Path) -> None:
+def test_each_shipped_model_keeps_its_own_index_so_switching_back_encodes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    with open_catalogue(folder) as product:
-        product.index()
-        assert product.model_change() is None
+    with open_catalogue(folder) as default:
+        default.index()
+        default.set_grouping("folder")  # the owner's choice follows the catalogue, whatever the model
+        assert default.model_change() is None
     with open_catalogue(folder, model="autosimnet-paper") as paper:
-        assert paper.model_change() == ("autosimnet-product 1.2", 6)
-        assert paper.count() == 0 and "autosimnet-product" in paper.info().note
+        assert paper.model_change() is None and paper.count() == 0  # its own index, not built yet
+        assert paper.product_summary().rule.value == "folder"
         report = paper.index()
-        assert report.rebuilt and report.changed == 6 and paper.count() == 6
+        assert report.new == 6 and paper.count() == 6
         assert paper.encoder.dim == 2048 and paper.segments is None
         with pytest.raises(ModelError, match="colour"):
             paper.query(folder / "shoes" / "item-0000.jpg", 3, colour_weight=0.5)
         assert paper.query(folder / "shoes" / "item-0000.jpg", 3)[0].path == "shoes/item-0000.jpg"
+    with open_catalogue(folder) as default:  # back to the default model: its index is still there
+        assert default.count() == 6
+        again = default.index()
+        assert (again.new, again.changed, again.unchanged) == (0, 0, 6)
 
 
 def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,8 @@ from autosimnet_desktop.core.files.reading import FileReader, read_file
 from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.model.encoder import Encoder
 from autosimnet_desktop.core.records import ModelError, StoreError
-from autosimnet_desktop.core.storage.datadirs import catalogue_data_dir
+from autosimnet_desktop.core.products.book import adopt_settings
+from autosimnet_desktop.core.storage.datadirs import catalogue_data_dir, model_data_dir
 from autosimnet_desktop.core.storage.store import Store
 from autosimnet_desktop.core.storage.vector_index import VectorIndex
 from autosimnet_desktop.locations import resolve_model
@@ -38,12 +39,17 @@ def build_catalogue(folder: str | os.PathLike[str], encoder: Encoder, data_dir: 
     and `read` replace the default collaborators (tests hand in their own).
     Raises FolderError for a missing or unreadable folder, StoreError if its data folder cannot be made."""
     path = check_folder(folder)
-    data = catalogue_data_dir(path, data_dir)
+    data = model_data_dir(path, encoder.info.path, data_dir)
+    fresh = not (data / STORE_FILE).exists()
     try:
         data.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the data folder {data}: {os_error_reason(exc)}") from None
     store = Store(data / STORE_FILE)
+    if fresh:  # another model's index of this folder may know how the owner groups products
+        root = catalogue_data_dir(path, data_dir)
+        adopt_settings(store, [p for p in (root / "models").glob(f"*/{STORE_FILE}") if p.parent != data]
+                       + [root / STORE_FILE])
     index = vector_index if vector_index is not None else VectorIndex(encoder.dim)
     return Catalogue(path, encoder, store, index, data, settings or IndexSettings(), read)
 

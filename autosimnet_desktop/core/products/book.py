@@ -104,3 +104,24 @@ class ProductBook:
         """Drop the cached grouping (the indexed photos changed)."""
         with self._lock:
             self._cached = None
+
+
+def adopt_settings(store: Store, others: list[Path]) -> None:
+    """Give a new store (another model's index of the same folder) the grouping rule and product file the
+    owner chose, taken from the most recently used of the folder's other stores that has them."""
+    if store.get_meta(RULE_KEY) is not None:
+        return
+    for path in sorted((p for p in others if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True):
+        source = Store(path)
+        try:
+            rule = source.get_meta(RULE_KEY)
+            if rule is None:
+                continue
+            store.begin()
+            store.set_meta(**{RULE_KEY: rule, FILE_KEY: source.get_meta(FILE_KEY),
+                              FORMAT_KEY: source.get_meta(FORMAT_KEY)})
+            store.replace_shop_rows(source.shop_rows())
+            store.commit()
+            return
+        finally:
+            source.close()
