@@ -1,7 +1,7 @@
 """Scale benchmark: where one laptop stops (docs/scale.md quotes these figures).
 
     python tests/benchmarks/scale_bench.py hnsw [--count 1000000] [--dim 256] [--queries 1000] [--json]
-    python tests/benchmarks/scale_bench.py push [--count 100000] [--dim 256] [--batch 256] [--json]
+    python tests/benchmarks/scale_bench.py push [--count 10000] [--dim 256] [--batch 256] [--memory] [--json]
 
 `hnsw`: the local HNSW index (core.storage.vector_index.VectorIndex) filled with `count` generated embeddings
 (bench.photos.clustered_embeddings): build time, resident memory, file size, single-query latency (k=10) and
@@ -91,13 +91,14 @@ def hnsw(count: int, dim: int, queries: int, threads: int) -> dict[str, Any]:
             "recall_at_10": round(recall, 4), "peak_rss_bytes": peak_rss_bytes()}
 
 
-def push(count: int, dim: int, batch: int) -> dict[str, Any]:
-    """Points per second upserted into a local-mode Qdrant collection on disk, with a push's payload."""
+def push(count: int, dim: int, batch: int, memory: bool) -> dict[str, Any]:
+    """Points per second upserted into a local-mode Qdrant collection (on disk, or in memory), with a push's
+    payload."""
     from qdrant_client import QdrantClient, models
 
     data = clustered_embeddings(count, dim, seed=2)
     with tempfile.TemporaryDirectory() as tmp:
-        client = QdrantClient(path=tmp)
+        client = QdrantClient(location=":memory:") if memory else QdrantClient(path=tmp)
         client.create_collection("bench", vectors_config={"image": models.VectorParams(
             size=dim, distance=models.Distance.EUCLID)})
         started = time.perf_counter()
@@ -115,7 +116,7 @@ def push(count: int, dim: int, batch: int) -> dict[str, Any]:
             client.query_points("bench", query=query.tolist(), using="image", limit=10)
         query_ms = (time.perf_counter() - started) * 10
         client.close()
-    return {"count": count, "dim": dim, "batch": batch, "seconds": round(seconds, 1),
+    return {"count": count, "dim": dim, "batch": batch, "storage": "memory" if memory else "disk", "seconds": round(seconds, 1),
             "points_per_second": round(count / seconds), "local_mode_query_ms": round(query_ms, 1)}
 
 
@@ -130,15 +131,16 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("push")
-    p.add_argument("--count", type=int, default=100_000)
+    p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--dim", type=int, default=256)
     p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--memory", action="store_true", help="local mode in memory instead of on disk")
     p.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.what == "hnsw":
         results = hnsw(args.count, args.dim, args.queries, args.threads)
     else:
-        results = push(args.count, args.dim, args.batch)
+        results = push(args.count, args.dim, args.batch, args.memory)
     results["machine"] = cpu_description()
     if args.json:
         print(json.dumps(results, indent=2))
