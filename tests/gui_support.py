@@ -208,7 +208,7 @@ class FakeCatalogue:
 
     def _grouping(self) -> Grouping:
         with self._lock:
-            photos = [Photo(i, rel, 0) for i, rel in enumerate(sorted(self._vectors))]
+            photos = [Photo(i, rel, round(self._vectors[rel][0] * 1e9)) for i, rel in enumerate(sorted(self._vectors))]
         return assign_products(photos, self._grouping_rule, self._shop)
 
     def _product_search(self, query: np.ndarray, k: int, exclude: str | None = None,
@@ -367,7 +367,7 @@ def build_window(qtbot: Any, tmp_path: Path, factory: Callable[[Path], Any] = Fa
         QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     defaults: dict[str, Any] = {
         "desktop": RecordingDesktop(),
-        "choosers": Choosers(refuse_dialog, refuse_dialog, refuse_dialog),
+        "choosers": Choosers(refuse_dialog, refuse_dialog, refuse_dialog, refuse_dialog, refuse_dialog),
         "watcher": lambda runner: None,
         "thumbnail_dir": lambda catalogue: tmp_path / "thumbnails",
     }
@@ -384,3 +384,37 @@ def open_and_index(qtbot: Any, window: Any, folder: Path, timeout: int = 10_000)
     session = window.session
     qtbot.waitUntil(lambda: session.last_report is not None and not session.job_kind
                     and session.count == session.catalogue.count(), timeout=timeout)
+
+
+def result_rows(window: Any) -> int:
+    """Search results shown in the grid (0 while it lists the catalogue's own products)."""
+    return 0 if window.page.browsing else int(window.page.model.rowCount())
+
+
+def wait_for_browse(qtbot: Any, window: Any, rows: int | None = None, timeout: int = 5000) -> None:
+    """Wait until the grid lists the catalogue's products (`rows` of them, if given)."""
+    page = window.page
+    qtbot.waitUntil(lambda: page.browsing and page.model.browse_total is not None
+                    and (rows is None or page.model.rowCount() == rows), timeout=timeout)
+
+
+def make_product_shop(folder: Path, products: int = 6, views: int = 3) -> Path:
+    """`products` products of `views` photos each, named like a shop's exports: SKU-000_1.png, SKU-000_2.png..."""
+    for p in range(products):
+        shade = 10 + p * (200 // max(1, products))
+        for v in range(views):
+            make_image(folder / f"SKU-{p:03d}_{v + 1}.png", shade=min(255, shade + v), shape="box" if p % 2 else "ellipse",
+                       size=(96 + 8 * v, 96))
+    return folder
+
+
+def write_product_csv(path: Path, rows: Sequence[tuple[str, str, str, str]]) -> Path:
+    """A WooCommerce product export: SKU, Name, Categories, Images (comma-separated URLs)."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["ID", "Type", "SKU", "Name", "Categories", "Images"])
+        for i, (sku, name, category, images) in enumerate(rows, start=1):
+            writer.writerow([i, "simple", sku, name, category, images])
+    return path

@@ -18,7 +18,7 @@ from autosimnet_desktop.gui.search.results_model import CARD_ROLE
 from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
 
-from .gui_support import build_window, open_and_index
+from .gui_support import build_window, open_and_index, result_rows
 
 CLASSES = ("bag", "sneaker", "trouser")
 
@@ -40,7 +40,7 @@ def test_a_query_on_the_real_engine_finds_the_same_kind_of_product(qtbot, tmp_pa
     assert window.session.count == 90
     query = next((small_sample / "bag").iterdir())
     window.query(QuerySource.file(query))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 20, timeout=10_000)
+    qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
     top = [window.page.model.hit(r).path for r in range(10)]
     assert top[0] == f"bag/{query.name}"
     assert sum(p.startswith("bag/") for p in top) >= 8

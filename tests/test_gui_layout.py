@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .gui_support import build_window, make_catalogue, open_and_index
+from .gui_support import build_window, make_catalogue, open_and_index, result_rows
 
 # A 1366x768 laptop at 150%, or a 1400x900 screen at QT_SCALE_FACTOR=2, leaves about 450 logical pixels of
 # height (700 of width) for a window with its title bar and the desktop's panel.
@@ -93,5 +93,5 @@ def test_a_long_query_name_does_not_widen_the_window(qtbot, tmp_path: Path) -> N
     window = build_window(qtbot, tmp_path)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(photo))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.minimumSizeHint().width() <= NARROW_SCREEN_WIDTH

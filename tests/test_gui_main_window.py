@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index
+from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, make_image, open_and_index, result_rows
 from .gui_support import clean_clipboard  # a fixture the tests below ask for by name
 
 
@@ -47,7 +47,7 @@ def searched_shop(qtbot, tmp_path: Path, photos: int) -> tuple[Any, Path]:
     window = build_window(qtbot, tmp_path)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     return window, folder
 
 
@@ -110,11 +110,11 @@ def test_queries_work_while_indexing_runs(qtbot, tmp_path: Path) -> None:
     permits.release(3)
     qtbot.waitUntil(lambda: window.session.catalogue.count() == 3)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.session.job_kind is JobKind.INDEX  # still going
-    assert window.page.model.rowCount() == 3
+    assert result_rows(window) == 3
     permits.release(100)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 10)  # re-queried when indexing finished
+    qtbot.waitUntil(lambda: result_rows(window) == 10)  # re-queried when indexing finished
 
 
 def test_dropping_a_file_searches_for_it_and_shows_it_large(qtbot, tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_dropping_a_file_searches_for_it_and_shows_it_large(qtbot, tmp_path: Pat
     open_and_index(qtbot, window, folder)
     photo = make_image(tmp_path / "customer photo.png", 10)  # darkest box, like item-000
     drop(window, file_mime(photo))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert results(window)[0] == "boxes/item-000.png"
     sims = [window.page.model.hit(r).similarity for r in range(window.page.model.rowCount())]
     assert sims == sorted(sims, reverse=True)
@@ -131,7 +131,7 @@ def test_dropping_a_file_searches_for_it_and_shows_it_large(qtbot, tmp_path: Pat
     assert window.page.panel.preview.has_image()
     assert "96 × 96 pixels" in window.page.panel.detail_label.text()
     assert window.page.title.text() == "Products similar to customer photo.png"
-    assert window.page.model.rowCount() == 12  # fewer photos than the default 20 results
+    assert result_rows(window) == 12  # fewer photos than the default 20 results
 
 
 def test_dropping_image_data_and_a_folder(qtbot, tmp_path: Path) -> None:
@@ -142,11 +142,11 @@ def test_dropping_image_data_and_a_folder(qtbot, tmp_path: Path) -> None:
     mime = QMimeData()
     mime.setData("image/png", QByteArray(make_image(tmp_path / "x.png", 200, "ellipse").read_bytes()))
     drop(window, mime)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.page.panel.name_label.text() == "Dropped image"
     drop(window, file_mime(other))
     qtbot.waitUntil(lambda: window.session.folder == other and window.session.is_open)
-    assert window.page.model.rowCount() == 0 and window.windowTitle().startswith("other shop")
+    assert result_rows(window) == 0 and window.windowTitle().startswith("other shop")
 
 
 @pytest.mark.usefixtures("clean_clipboard")
@@ -156,7 +156,7 @@ def test_paste_an_image_or_a_copied_file(qtbot, tmp_path: Path) -> None:
     open_and_index(qtbot, window, folder)
     QGuiApplication.clipboard().setMimeData(file_mime(folder / "round" / "item-001.png"))
     window.actions_.paste.trigger()
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert results(window)[0] == "round/item-001.png"
     mime = QMimeData()
     mime.setData("image/png", QByteArray(make_image(tmp_path / "y.png", 90).read_bytes()))
@@ -181,6 +181,8 @@ def test_find_similar_browses_from_product_to_product_and_back(qtbot, tmp_path: 
     assert window.actions_.back.isEnabled()
     window.actions_.back.trigger()
     qtbot.waitUntil(lambda: window.page.title.text() == "Products similar to item-000.png")
+    window.actions_.back.trigger()  # from the first search, back to the product list
+    qtbot.waitUntil(lambda: window.page.browsing and window.page.title.text() == "All products")
     assert not window.actions_.back.isEnabled()
 
 
@@ -193,7 +195,7 @@ def test_result_actions_use_the_system_through_one_door(qtbot, tmp_path: Path) -
     qtbot.waitExposed(window)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     first = folder / "boxes" / "item-000.png"
     window.page.view.setFocus()
     window.page.view.setCurrentIndex(window.page.model.index(0))
@@ -219,7 +221,7 @@ def test_keyboard_moves_through_the_results(qtbot, tmp_path: Path) -> None:
     window.show()
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     view = window.page.view
     view.setFocus()
     assert window.page.current_row() == 0  # the best match is selected, ready for Enter
@@ -234,14 +236,14 @@ def test_the_similarity_slider_and_result_count(qtbot, tmp_path: Path) -> None:
     window = build_window(qtbot, tmp_path)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 12)
+    qtbot.waitUntil(lambda: result_rows(window) == 12)
     window.page.panel.similarity_slider.setValue(50)
-    shown = window.page.model.rowCount()
+    shown = result_rows(window)
     assert 0 < shown < 12 and window.settings.min_similarity == 0.5
     assert "less than 50% similar hidden" in window.page.summary.text()
     window.page.panel.similarity_slider.setValue(0)
     window.page.panel.count_spin.setValue(3)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 3)
+    qtbot.waitUntil(lambda: result_rows(window) == 3)
     assert window.settings.result_count == 3
 
 
@@ -291,7 +293,7 @@ def test_a_query_before_any_catalogue_waits_for_one(qtbot, tmp_path: Path) -> No
     window.query(QuerySource.file(folder / "round" / "item-001.png"))  # like --query IMAGE without a folder
     assert "Open your catalogue folder first" in window.messages.text
     open_and_index(qtbot, window, folder)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.page.panel.name_label.text() == "item-001.png"
 
 
@@ -306,6 +308,10 @@ def test_export_related_products_writes_the_contract_csv(qtbot, tmp_path: Path) 
     window = build_window(qtbot, tmp_path, choosers=Choosers(refuse_dialog, refuse_dialog, lambda *_: target))
     open_and_index(qtbot, window, folder)
     window.actions_.export_related.trigger()
+    qtbot.waitUntil(lambda: window.related_export.dialog is not None and window.related_export.dialog.isVisible())
+    dialog = window.related_export.dialog
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findText("Plain CSV"))
+    dialog.accept()
     qtbot.waitUntil(lambda: target.exists() and not window.session.job_kind)
     lines = target.read_text().splitlines()
     assert lines[0] == "product,rank,similar,similarity"

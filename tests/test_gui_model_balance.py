@@ -15,7 +15,7 @@ from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
 
-from .gui_support import FakeCatalogue, build_window, make_catalogue, open_and_index
+from .gui_support import FakeCatalogue, build_window, make_catalogue, open_and_index, result_rows
 
 
 class FusedFake(FakeCatalogue):
@@ -28,13 +28,13 @@ class FusedFake(FakeCatalogue):
         super().__init__(*args, **kwargs)
         self.weights = []
 
-    def query(self, image: Any, k: int = 10, colour_weight: float | None = None) -> list[Any]:
+    def query_products(self, image: Any, k: int = 10, colour_weight: float | None = None) -> list[Any]:
         self.weights.append(colour_weight)
-        return super().query(image, k)
+        return super().query_products(image, k)
 
-    def similar_to(self, relpath: str, k: int = 10, colour_weight: float | None = None) -> list[Any]:
+    def similar_products(self, product: str, k: int = 10, colour_weight: float | None = None) -> list[Any]:
         self.weights.append(colour_weight)
-        return super().similar_to(relpath, k)
+        return super().similar_products(product, k)
 
 
 def test_the_balance_slider_is_hidden_for_a_model_without_a_colour_part(qtbot, tmp_path: Path) -> None:
@@ -52,8 +52,8 @@ def test_moving_the_slider_searches_again_with_the_new_balance_and_remembers_it(
     panel, catalogue = window.page.panel, made[0]
     assert panel.options.isRowVisible(panel.balance_row)
     assert panel.balance_slider.value() == 45 and panel.colour_weight == 0.45  # the model's own balance
-    window.query(QuerySource.item("boxes/item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    window.query(QuerySource.item("boxes/item-000.png", "boxes/item-000.png"))
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert catalogue.weights == [0.45]
     for value in (50, 60, 70, 80):  # a drag: searches are throttled, the last position always searched
         panel.balance_slider.setValue(value)
@@ -104,7 +104,7 @@ def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searche
     assert window.page.panel.colour_weight == 0.45
     query = next((folder / "bag").iterdir())
     window.query(QuerySource.file(query))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 20, timeout=10_000)
+    qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
 
     window.set_models(shipped_models())
     window.choose_model("autosimnet-paper.onnx")
@@ -115,6 +115,6 @@ def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searche
     qtbot.waitUntil(lambda: window.messages.text.startswith("Re-indexed 60 photos with autosimnet-paper-dae 1.1"),
                     timeout=60_000)
     assert window.page.panel.colour_weight is None  # the paper's model has no colour part
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 20, timeout=10_000)
+    qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
     assert window.page.model.hit(0).path == f"bag/{query.name}"  # the search was run again on the new index
     assert [a.isChecked() for a in window.actions_.model_group.actions()] == [False, True]

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from autosimnet_desktop.gui.runtime.formatting import file_size
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import build_window, make_catalogue, make_image, open_and_index
+from .gui_support import build_window, make_catalogue, make_image, open_and_index, result_rows
 
 
 def test_the_selected_result_is_shown_large_with_its_size_and_path(qtbot, tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_the_selected_result_is_shown_large_with_its_size_and_path(qtbot, tmp_pa
     qtbot.waitExposed(window)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(big))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     preview = window.page.preview
     assert preview.isVisible()
     first = window.page.model.absolute_path(0)
@@ -49,7 +49,7 @@ def test_the_preview_can_be_hidden_and_remembers_it(qtbot, tmp_path: Path) -> No
     window.actions_.show_preview.trigger()
     assert not window.page.preview.isVisible() and window.settings.preview_visible is False
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.page.preview.path_label.text() == str(window.page.model.absolute_path(0))
     window.actions_.show_preview.trigger()  # shown again: the photo selected meanwhile loads
     qtbot.waitUntil(lambda: window.page.preview.loaded is not None)

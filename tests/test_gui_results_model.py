@@ -6,12 +6,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from autosimnet_desktop.core.records import SearchHit
+from autosimnet_desktop.gui.search.result_item import ResultItem
 from autosimnet_desktop.gui.search.results_model import CARD_ROLE, HIT_ROLE, PATH_ROLE, ResultsModel
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner, make_pool
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailCache, ThumbnailLoader
 
 from .gui_support import make_image
+
+def SearchHit(path: str, _distance: float, similarity: float) -> ResultItem:
+    """A photo found as its own product (every photo its own product)."""
+    return ResultItem(path, path, "", "", 1, similarity)
+
 
 HITS = [SearchHit("b/two.png", 0.5, 0.6), SearchHit("a/one.png", 0.1, 0.95), SearchHit("c/three.png", 0.9, 0.2)]
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import build_window, make_catalogue, open_and_index
+from .gui_support import build_window, make_catalogue, open_and_index, result_rows
 
 
 def file_mime(path: Path) -> QMimeData:
@@ -30,7 +30,7 @@ def test_a_failed_search_keeps_the_search_shown_and_is_not_run_again(qtbot, tmp_
     open_and_index(qtbot, window, folder)
     photo = folder / "boxes" / "item-000.png"
     window.query(QuerySource.file(photo))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 12)
+    qtbot.waitUntil(lambda: result_rows(window) == 12)
     before = shown(window)
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo")
@@ -42,13 +42,14 @@ def test_a_failed_search_keeps_the_search_shown_and_is_not_run_again(qtbot, tmp_
     assert window.page.title.text() == "Products similar to item-000.png"
     assert shown(window) == before
     assert window.searches.current is not None and window.searches.current.path == photo
-    assert not window.actions_.back.isEnabled()  # the failed file is not a search to go back from
     # Changing Show searches again for the photo shown, not for the file that failed.
     window.messages.clear()
     window.page.panel.count_spin.setValue(3)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 3)
+    qtbot.waitUntil(lambda: result_rows(window) == 3)
     assert shown(window) == before[:3]
     assert window.messages.text == ""
+    window.actions_.back.trigger()  # the failed file is not a search to go back to: back to the product list
+    qtbot.waitUntil(lambda: window.page.browsing)
 
 
 def test_drops_are_taken_as_a_copy_never_a_move(qtbot, tmp_path: Path) -> None:
@@ -66,7 +67,7 @@ def test_drops_are_taken_as_a_copy_never_a_move(qtbot, tmp_path: Path) -> None:
     assert event.proposedAction() == Qt.DropAction.MoveAction
     QApplication.sendEvent(window, event)
     assert event.isAccepted() and event.dropAction() == Qt.DropAction.CopyAction
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     # A source that offers only Move is refused: the app would never give the photo back.
     only_move = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier)

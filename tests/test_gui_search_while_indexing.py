@@ -9,7 +9,7 @@ from pathlib import Path
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import build_window, gated_factory, make_catalogue, make_image
+from .gui_support import build_window, gated_factory, make_catalogue, make_image, result_rows
 
 
 def test_a_search_waiting_for_a_new_folder_fills_in_as_photos_are_indexed(qtbot, tmp_path: Path) -> None:
@@ -22,11 +22,11 @@ def test_a_search_waiting_for_a_new_folder_fills_in_as_photos_are_indexed(qtbot,
     window.open_folder(folder)
     qtbot.waitUntil(lambda: window.session.job_kind is JobKind.INDEX)
     qtbot.waitUntil(lambda: window.page.title.text() == "Products similar to customer.png")  # searched at 0 photos
-    assert window.page.model.rowCount() == 0
+    assert result_rows(window) == 0
     permits.release(5)  # five photos indexed, seven still to come: indexing goes on
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 5, timeout=10_000)
+    qtbot.waitUntil(lambda: result_rows(window) == 5, timeout=10_000)
     assert window.session.job_kind is JobKind.INDEX
     assert "among 5 photos" in window.page.summary.text()
     permits.release(7)
-    qtbot.waitUntil(lambda: window.page.model.rowCount() == 12, timeout=10_000)
+    qtbot.waitUntil(lambda: result_rows(window) == 12, timeout=10_000)
     assert "among 12 photos" in window.page.summary.text()

@@ -17,7 +17,7 @@ from autosimnet_desktop.gui.search.sources import QuerySource
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
 
-from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, open_and_index
+from .gui_support import FakeCatalogue, build_window, gated_factory, make_catalogue, open_and_index, result_rows
 
 
 class CyclicFake(FakeCatalogue):
@@ -82,7 +82,7 @@ def test_replaced_sessions_are_released_with_their_thumbnails_and_catalogues(qtb
         assert session_ref() is None  # nothing keeps the old session
     # Closed, and freed although each was frozen (gc.freeze) while open and is a reference cycle.
     assert [catalogue() for catalogue in made[:-1]] == [None] * 4
-    assert window.page.model.rowCount() > 0 and sessions(window) == [window.session]
+    assert result_rows(window) > 0 and sessions(window) == [window.session]
 
 
 def test_a_session_is_released_only_after_its_running_job_has_finished(qtbot, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from autosimnet_desktop.gui.duplicates.dialog import DuplicatesDialog
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import RecordingDesktop, build_window, make_catalogue, make_image, open_and_index
+from .gui_support import RecordingDesktop, build_window, make_catalogue, make_image, open_and_index, result_rows
 from .gui_support import clean_clipboard  # a fixture the tests below ask for by name
 
 
@@ -22,7 +22,7 @@ def test_show_in_folder_without_a_file_manager_says_where_the_photo_is(qtbot, tm
     window = build_window(qtbot, tmp_path, desktop=RecordingDesktop(file_manager=file_manager))
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     window.messages.clear()
     window.actions_.show_in_folder.trigger()
     first = window.page.model.absolute_path(0)

@@ -10,7 +10,7 @@ from autosimnet_desktop.core.model.shipped import ShippedModel
 from autosimnet_desktop.gui.dialogs.about import AboutDialog
 from autosimnet_desktop.gui.search.sources import QuerySource
 
-from .gui_support import build_window, make_catalogue, open_and_index
+from .gui_support import build_window, make_catalogue, open_and_index, result_rows
 from .test_gui_model_balance import FusedFake
 
 
@@ -56,7 +56,7 @@ def test_enter_finds_similar_and_ctrl_enter_opens(qtbot, tmp_path: Path) -> None
     qtbot.waitExposed(window)
     open_and_index(qtbot, window, folder)
     window.query(QuerySource.file(folder / "boxes" / "item-000.png"))
-    qtbot.waitUntil(lambda: window.page.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: result_rows(window) > 0)
     assert window.actions_.show_in_folder.shortcut().toString() == "Ctrl+Alt+R"
     view = window.page.view
     view.setFocus()

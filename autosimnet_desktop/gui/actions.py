@@ -53,6 +53,8 @@ class Actions:
                           ("edit-paste", SP.SP_FileDialogContentsView))
         self.back = make("Back", QKeySequence.StandardKey.Back, "Go back to the previous search",
                          ("go-previous", SP.SP_ArrowBack))
+        self.all_products = make("All products", "Alt+Home", "List every product of your catalogue",
+                                 ("go-home", SP.SP_DirHomeIcon))
         self.export_related = make("Export related products…", "Ctrl+E",
                                    "Save a CSV listing each product's most similar products, for your shop",
                                    ("document-save", SP.SP_DialogSaveButton))
@@ -92,7 +94,8 @@ class Actions:
                               (self.export_related, "Export related"), (self.duplicates, "Duplicates"),
                               (self.paste, "Paste")):
             action.setIconText(short)
-        self.catalogue_actions = [self.open_image, self.paste, self.export_related, self.duplicates, self.rescan]
+        self.catalogue_actions = [self.open_image, self.paste, self.export_related, self.duplicates, self.rescan,
+                                  self.all_products]
         self.result_actions = [self.open_result, self.find_similar, self.show_in_folder, self.copy_path,
                                self.copy_image]
 
@@ -112,7 +115,7 @@ class Actions:
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
         result_menu = bar.addMenu("&Result")
-        result_menu.addActions([self.back])
+        result_menu.addActions([self.back, self.all_products])
         result_menu.addSeparator()
         result_menu.addActions(self.result_actions)
         view_menu = bar.addMenu("&View")
@@ -128,7 +131,7 @@ class Actions:
         toolbar.setMovable(False)
         toolbar.setIconSize(QSize(20, 20))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addActions([self.open_folder, self.open_image, self.paste, self.back])
+        toolbar.addActions([self.open_folder, self.open_image, self.paste, self.back, self.all_products])
         toolbar.addSeparator()
         toolbar.addActions([self.export_related, self.duplicates])
         window.addToolBar(toolbar)

@@ -113,7 +113,11 @@ class MainWindow(DropsAndPastes):
         a.show_preview.toggled.connect(self._show_preview)
         a.full_screen.triggered.connect(self.toggle_full_screen)
         self.results = ResultActions(a, self.page, self.services.desktop, self.runner, self.messages,
-                                     lambda relpath: self.query(QuerySource.item(relpath)), self)
+                                     lambda item: self.query(QuerySource.item(item.product, item.path, item.name)),
+                                     self)
+        a.all_products.triggered.connect(lambda: self.searches.show_all())
+        self.page.preview.photos_of = lambda product, deliver: (
+            self.session.product_photos(product, deliver) if self.session else None)
         self.welcome.open_folder_clicked.connect(self.choose_folder)
         self.welcome.sample_clicked.connect(self.open_sample)
         self.welcome.recent_clicked.connect(self.open_folder)

@@ -24,6 +24,8 @@ class JobKind(Enum):
                        "product")
     DUPLICATES = JobWords("Finding duplicates", "Looking for duplicates…", "Looking for duplicates among",
                           "product")
+    MATCH = JobWords("Checking new photos", "Looking for the new photos…", "Checking", "new photo")
+    MOVE = JobWords("Moving photos", "Moving photos…", "Moving", "photo")
 
     @property
     def words(self) -> JobWords:

@@ -10,7 +10,11 @@ from typing import Callable, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from autosimnet_desktop.core.catalogue.protocol import CatalogueAPI
-from autosimnet_desktop.core.records import Cancelled, Failure, IndexReport, ModelChange, Progress, SearchHit
+from autosimnet_desktop.core.exports.formats import write_text_atomic
+from autosimnet_desktop.core.exports.platforms import RelatedFormat, related_text
+from autosimnet_desktop.core.products.grouping import GroupingRule
+from autosimnet_desktop.core.products.records import ProductHit, ProductPage, ProductSort, ProductSummary
+from autosimnet_desktop.core.records import Cancelled, Failure, IndexReport, ModelChange, Progress
 from autosimnet_desktop.core.storage.datadirs import thumbnail_cache_dir
 from autosimnet_desktop.gui.catalogue.empty_folder import describe_empty_folder
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
@@ -21,18 +25,17 @@ from autosimnet_desktop.gui.search.sources import Prepared, QuerySource, prepare
 
 CatalogueFactory = Callable[[Path], CatalogueAPI]  # folder -> the opened catalogue; called on a pool thread
 ThumbnailDir = Callable[[CatalogueAPI], Path | None]  # where a catalogue's thumbnails are cached (None: nowhere)
-RelatedWriter = Callable[[dict[str, list[SearchHit]], Path], None]  # writes the related products to a file
 COUNT_REFRESH_SECONDS = 2.0
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class QueryOutcome:
-    """A finished query: what was asked, its decoded preview and the hits, best first."""
+    """A finished query: what was asked, its decoded preview and the products found, best first."""
 
     source: QuerySource
     prepared: Prepared
-    hits: list[SearchHit]
+    hits: list[ProductHit]
     generation: int
     searched: int = 0  # photos in the catalogue when the search ran: what "among N photos" says
 
@@ -184,18 +187,52 @@ class CatalogueSession(QObject):
             return
         self._start_job(JobKind.INDEX, lambda ctx: catalogue.index(progress=ctx.report, cancel=ctx.cancel))
 
-    def export_related(self, path: Path, k: int, write: RelatedWriter, colour_weight: float | None = None) -> bool:
-        """Compute every product's k most similar others and write them with `write`; False if busy."""
+    def export_related(self, path: Path, k: int, fmt: RelatedFormat, same_category: bool = False,
+                       colour_weight: float | None = None) -> bool:
+        """Compute every product's k most similar others and write them to `path` in `fmt`; False if busy."""
         catalogue = self.catalogue
         if catalogue is None:
             return False
 
         def run(ctx: TaskContext) -> Path:
-            related = catalogue.related(k=k, progress=ctx.report, cancel=ctx.cancel, colour_weight=colour_weight)
-            write(related, path)
+            related = catalogue.related_products(k=k, progress=ctx.report, cancel=ctx.cancel,
+                                                 colour_weight=colour_weight, same_category=same_category)
+            write_text_atomic(path, related_text(related, fmt))
             return path
 
         return self._start_job(JobKind.RELATED, run)
+
+    def match(self, paths: list[Path], k: int) -> bool:
+        """For photos from elsewhere (files or folders), the catalogue's best products; False if busy."""
+        catalogue = self.catalogue
+        if catalogue is None:
+            return False
+        return self._start_job(JobKind.MATCH, lambda ctx: catalogue.match(
+            paths, k=k, progress=ctx.report, cancel=ctx.cancel))
+
+    def set_grouping(self, rule: GroupingRule, product_file: Path | None,
+                     on_done: Callable[[ProductSummary], None], on_error: Callable[[str], None]) -> None:
+        """Group the photos by `rule` (and the shop's product file); the new summary or one sentence follows."""
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
+            return
+        self._submit(lambda: catalogue.set_grouping(rule, product_file), on_result=on_done,
+                     on_error=lambda exc: on_error(describe(exc)))
+
+    def has_categories(self, deliver: Callable[[bool], None]) -> None:
+        """Whether any product has a category (from the shop's product file), delivered on the GUI thread."""
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
+            return
+        self._submit(lambda: any(p.category for p in catalogue.list_products(limit=10**9).products),
+                     on_result=deliver, on_error=lambda exc: deliver(False))
+
+    def product_summary(self, deliver: Callable[[ProductSummary], None]) -> None:
+        """How the photos are grouped into products, delivered on the GUI thread."""
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
+            return
+        self._submit(catalogue.product_summary, on_result=deliver, on_error=lambda exc: None)
 
     def find_duplicates(self, min_similarity: float) -> bool:
         """Group near-identical products; False if another job is running."""
@@ -268,11 +305,11 @@ class CatalogueSession(QObject):
             prepared = prepare(source, folder)
             searched = catalogue.count()  # while indexing runs, the search sees at least these
             if source.kind == "catalogue":
-                assert source.relpath is not None
-                hits = catalogue.similar_to(source.relpath, k=k, colour_weight=colour_weight)
+                assert source.product is not None
+                hits = catalogue.similar_products(source.product, k=k, colour_weight=colour_weight)
             else:
                 assert prepared.query_input is not None
-                hits = catalogue.query(prepared.query_input, k=k, colour_weight=colour_weight)
+                hits = catalogue.query_products(prepared.query_input, k=k, colour_weight=colour_weight)
             return QueryOutcome(source, prepared, list(hits), generation, searched)
 
         self._submit(run, priority=PRIORITY_QUERY, on_result=self._on_query_done,
@@ -297,6 +334,27 @@ class CatalogueSession(QObject):
     def _on_count(self, count: int) -> None:
         self.count = int(count)
         self.count_changed.emit(self.count)
+
+    def list_products(self, text: str, sort: ProductSort, offset: int, limit: int,
+                      deliver: Callable[[ProductPage], None]) -> None:
+        """A page of the catalogue's products, delivered on the GUI thread (nothing when it cannot be listed)."""
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
+            return
+        self._submit(lambda: catalogue.list_products(text, sort, offset, limit), on_result=deliver,
+                     on_error=lambda exc: None)
+
+    def product_photos(self, product: str, deliver: Callable[[tuple[str, ...]], None]) -> None:
+        """All photos of `product` (relative paths), delivered on the GUI thread."""
+        catalogue = self.catalogue
+        if catalogue is None or self._closing:
+            return
+
+        def find() -> tuple[str, ...]:
+            page = catalogue.list_products(product, ProductSort.NAME, 0, 100_000)
+            return next((p.photos for p in page.products if p.id == product), ())
+
+        self._submit(find, on_result=deliver, on_error=lambda exc: None)
 
     def describe_empty(self, callback: Callable[[str], None]) -> None:
         """Say what the folder holds instead of photos, delivered to `callback` on the GUI thread."""

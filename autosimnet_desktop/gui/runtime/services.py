@@ -6,20 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from autosimnet_desktop.core.exports import formats as exporting
-from autosimnet_desktop.core.exports.formats import as_text, write_text_atomic
-from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.locations import sample_catalogue
 from autosimnet_desktop.gui.runtime.choosers import Choosers
-from autosimnet_desktop.gui.catalogue.session import CatalogueFactory, RelatedWriter, ThumbnailDir, default_thumbnail_dir
+from autosimnet_desktop.gui.catalogue.session import CatalogueFactory, ThumbnailDir, default_thumbnail_dir
 from autosimnet_desktop.gui.runtime.desktop import Desktop
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 from autosimnet_desktop.gui.runtime.watcher import FolderWatcher
-
-
-def write_related_csv(related: dict[str, list[SearchHit]], path: Path) -> None:
-    """Write the related-products CSV of the command-line contract, whole or not at all."""
-    write_text_atomic(path, as_text(exporting.write_related_csv, related))
 
 
 @dataclass
@@ -32,5 +24,4 @@ class Services:
     choosers: Choosers = field(default_factory=Choosers)
     watcher: Callable[[TaskRunner], FolderWatcher | None] = FolderWatcher
     thumbnail_dir: ThumbnailDir = default_thumbnail_dir
-    write_related: RelatedWriter = write_related_csv
     sample_folder: Callable[[], Path] = sample_catalogue

@@ -9,13 +9,13 @@ from PySide6.QtCore import QMimeData, QObject, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
 from autosimnet_desktop.core.images.decode import ImageError
-from autosimnet_desktop.core.records import SearchHit
 from autosimnet_desktop.gui.actions import Actions
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.message_bar import MessageBar
 from autosimnet_desktop.gui.runtime.desktop import Desktop, reveal, unrevealed_text
 from autosimnet_desktop.gui.runtime.tasks import TaskRunner
+from autosimnet_desktop.gui.search.result_item import ResultItem
 
 
 def read_qimage(path: Path) -> QImage:
@@ -38,7 +38,7 @@ class ResultActions(QObject):
     """Carries out the result actions (menu, context menu, shortcuts, double-click) on the selected result."""
 
     def __init__(self, actions: Actions, page: CataloguePage, desktop: Desktop, runner: TaskRunner,
-                 messages: MessageBar, find_similar: Callable[[str], None], parent: QObject | None = None) -> None:
+                 messages: MessageBar, find_similar: Callable[[ResultItem], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._actions = actions
         self._page = page
@@ -56,7 +56,7 @@ class ResultActions(QObject):
         page.view.selectionModel().currentChanged.connect(lambda *_: self.update_enabled())
         page.model.modelReset.connect(self.update_enabled)
 
-    def selected(self) -> tuple[SearchHit, Path] | None:
+    def selected(self) -> tuple[ResultItem, Path] | None:
         """The selected hit and its file, if a result is selected."""
         row = self._page.current_row()
         if row is None:
@@ -75,9 +75,9 @@ class ResultActions(QObject):
             self._messages.show_message(f"No program could open {selected[1].name}.", "warning")
 
     def find_similar(self) -> None:
-        """Search for products similar to the selected result: browse from product to product."""
+        """Search for products similar to the selected product (with all its photos): product to product."""
         if selected := self.selected():
-            self._find_similar(selected[0].path)
+            self._find_similar(selected[0])
 
     def show_in_folder(self) -> None:
         """Show the selected result in the file manager."""

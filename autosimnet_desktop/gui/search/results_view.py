@@ -38,6 +38,20 @@ def paint_badge(painter: QPainter, x: int, y: int, similarity: float, font: QFon
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
+def paint_count(painter: QPainter, x: int, y: int, photos: int, font: QFont) -> None:
+    """A product's photo count ('3 photos') as a dark pill in the tile's top-right corner."""
+    text = f"{photos} photos"
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    width = metrics.horizontalAdvance(text) + 12
+    badge = QRectF(x + THUMB - width - 6, y + 6, width, metrics.height() + 4)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 150))
+    painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
 def placeholder_tile(text: str, font: QFont, ratio: float) -> QPixmap:
     """The tile shown while a thumbnail loads ('…') or when it cannot be made."""
     tile = make_tile(None, ratio)
@@ -50,7 +64,7 @@ def placeholder_tile(text: str, font: QFont, ratio: float) -> QPixmap:
 
 
 class ResultDelegate(QStyledItemDelegate):
-    """Paints one result card: the thumbnail tile, its similarity badge and the file name.
+    """Paints one result card: the thumbnail tile, its similarity and photo-count badges, name and id (or folder).
 
     The tile is drawn on a pool thread (ThumbnailLoader), and the whole card (tile, badge, name, folder) is
     drawn once into a pixmap that later repaints only blit: one Qt call per card, plus the highlight. Each
@@ -119,7 +133,8 @@ class ResultDelegate(QStyledItemDelegate):
     def _card(self, card: Card, option: QStyleOptionViewItem, ratio: float) -> QPixmap:
         """The card drawn into a pixmap (tile, badge, name, folder), from the cache when it was drawn before."""
         palette, font, metrics = option.palette, option.font, option.fontMetrics
-        key = (card.path, percent(card.similarity), card.state,  # the name and folder come from the path
+        key = (card.path, card.name, card.folder, card.photos,
+               percent(card.similarity) if card.similarity is not None else "", card.state,
                card.pixmap.cacheKey() if card.pixmap is not None else 0, font.key(), palette.cacheKey(), ratio)
         drawn = self._cards.get(key)
         if drawn is not None:
@@ -133,7 +148,10 @@ class ResultDelegate(QStyledItemDelegate):
         painter = QPainter(drawn)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.drawPixmap(0, 0, card.pixmap or self._placeholder(card.state, font, ratio))
-        paint_badge(painter, 0, 0, card.similarity, font, palette)
+        if card.similarity is not None:
+            paint_badge(painter, 0, 0, card.similarity, font, palette)
+        if card.photos > 1:
+            paint_count(painter, 0, 0, card.photos, font)
         painter.setFont(font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.drawText(QRect(0, THUMB + 4, THUMB, line), Qt.AlignmentFlag.AlignCenter,

@@ -1,4 +1,5 @@
-"""The search shown on the catalogue page: running it, the history "Back" returns to, and searching again."""
+"""The search shown on the catalogue page: running it, the history "Back" returns to, and searching again.
+With no search, the page lists the catalogue's own products ("All products"), where a shop owner begins."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, QTimer
 
+from autosimnet_desktop.core.products.records import ProductPage, ProductSort
 from autosimnet_desktop.gui.catalogue.page import CataloguePage
 from autosimnet_desktop.gui.message_bar import MessageBar
 from autosimnet_desktop.gui.catalogue.session import QueryOutcome, SessionRef
@@ -44,18 +46,39 @@ class Searches(QObject):
 
     @property
     def can_go_back(self) -> bool:
-        """True when there is an earlier search to return to."""
-        return bool(self._history)
+        """True when there is an earlier search (or, from a search, the product list) to return to."""
+        return bool(self._history) or self.current is not None or self._running is not None
 
     def reset(self) -> None:
         """Forget the search shown and its history: another catalogue is being opened."""
         self.current, self._shown, self._running, self._history = None, None, None, []
 
     def run_pending(self) -> None:
-        """Search for what was asked for before the catalogue was open."""
+        """Search for what was asked for before the catalogue was open; with nothing asked, list the products."""
         if self.pending is not None:
             pending, self.pending = self.pending, None
             self.query(pending)
+        else:
+            self.show_all(remember=False)
+
+    def show_all(self, remember: bool = True) -> None:
+        """The catalogue's own products, filtered and sorted, with no search shown ('All products')."""
+        session = self._session()
+        if session is None or not session.is_open:
+            return
+        if remember and self.current is not None:
+            self._history = [*self._history[-(MAX_HISTORY - 1):], self.current]
+        self.current = self._shown = self._running = None
+        self._page.panel.show_query(None, "", "")
+        self._page.panel.reset_hint()
+        self._page.show_browse(session.folder, self._list_products)
+        self._changed()
+
+    def _list_products(self, text: str, sort: ProductSort, offset: int, limit: int,
+                       deliver: Callable[[ProductPage], None]) -> None:
+        session = self._session()
+        if session is not None:
+            session.list_products(text, sort, offset, limit, deliver)
 
     def query(self, source: QuerySource, remember: bool = True) -> None:
         """Search the open catalogue for `source` (queued until a catalogue is open)."""
@@ -76,6 +99,8 @@ class Searches(QObject):
         """Search again (the index or the settings changed): the search asked for, else the one shown."""
         session = self._session()
         source = self._running or self.current
+        if source is None and self._page.browsing:
+            self._page.refresh_browse()
         if source is not None and session is not None and session.is_open:
             if self._running is None:
                 self._running, self._remember = source, False
@@ -87,13 +112,16 @@ class Searches(QObject):
 
     def photos_arriving(self) -> None:
         """Indexing added photos: the search shown (or waiting) is searched again, throttled."""
-        if (self._running or self.current) is not None and not self._arrival_timer.isActive():
+        showing = (self._running or self.current) is not None or self._page.browsing
+        if showing and not self._arrival_timer.isActive():
             self._arrival_timer.start()
 
     def back(self) -> None:
-        """Search again for the previous query."""
+        """Search again for the previous query; from the first search, back to the product list."""
         if self._history:
             self.query(self._history.pop(), remember=False)
+        elif self.current is not None or self._running is not None:
+            self.show_all(remember=False)
 
     def finished(self, outcome: QueryOutcome) -> None:
         """Show a search's query image and results."""
@@ -101,6 +129,8 @@ class Searches(QObject):
         if session is None:
             return
         source, prepared = outcome.source, outcome.prepared
+        if source is not self._running and source is not self.current:
+            return  # the owner went back to the product list meanwhile
         if source is self._running:
             if self._remember and self.current is not None and self.current is not source:
                 self._history = [*self._history[-(MAX_HISTORY - 1):], self.current]
@@ -138,6 +168,7 @@ class Searches(QObject):
             self._page.clear_results()
             self._page.panel.show_query(None, "", "")
             self._page.panel.reset_hint()
+            self.show_all(remember=False)  # the product list, rather than an empty grid
         else:
             self._page.panel.show_query(shown.prepared.preview, shown.source.name, self._detail(shown))
             text += f" The results for {shown.source.name} are still shown."

@@ -20,13 +20,14 @@ PREVIEW_SIZE = 720  # the query image shown large in the side panel
 class QuerySource:
     """One query input; exactly one of path/data/image/url/relpath is set (by `kind`)."""
 
-    kind: str  # "file", "data", "image", "url" or "catalogue"
+    kind: str  # "file", "data", "image", "url" or "catalogue" (a product of the catalogue)
     name: str  # what the window calls it
     path: Path | None = None
     data: bytes | None = None
     image: QImage | None = field(default=None, repr=False)
     url: str | None = None
-    relpath: str | None = None  # for "catalogue": a result to find similar products of
+    relpath: str | None = None  # for "catalogue": the photo shown for the product
+    product: str | None = None  # for "catalogue": the product to find similar products of (with all its photos)
 
     @classmethod
     def file(cls, path: Path) -> "QuerySource":
@@ -50,9 +51,10 @@ class QuerySource:
         return cls("url", tail or urlparse(url).netloc, url=url)
 
     @classmethod
-    def item(cls, relpath: str) -> "QuerySource":
-        """A catalogue file: 'Find similar' browses from product to product."""
-        return cls("catalogue", PurePosixPath(relpath).name, relpath=relpath)
+    def item(cls, product: str, photo: str, name: str = "") -> "QuerySource":
+        """A catalogue product shown by `photo`: 'Find similar' browses from product to product."""
+        return cls("catalogue", name or (PurePosixPath(photo).name if product == photo else product),
+                   relpath=photo, product=product)
 
 
 @dataclass(frozen=True)
