@@ -58,6 +58,11 @@ class Actions:
         self.export_related = make("Export related products…", "Ctrl+E",
                                    "Save a CSV listing each product's most similar products, for your shop",
                                    ("document-save", SP.SP_DialogSaveButton))
+        self.check_photos = make("Check new photos…", "Ctrl+Shift+M",
+                                 "Do I already sell this? Compare new photos (a folder or files) with your catalogue",
+                                 ("edit-find-replace", SP.SP_FileDialogContentsView))
+        self.products_settings = make("Products…", tip="How photos are grouped into products, and your shop's "
+                                      "product list")
         self.duplicates = make("Find duplicates…", "Ctrl+D", "Find products whose photos look the same",
                                ("edit-find", SP.SP_FileDialogDetailedView))
         self.rescan = make("Rescan folder", QKeySequence.StandardKey.Refresh,
@@ -92,10 +97,10 @@ class Actions:
         # Short labels for the toolbar; the menus keep the full ones.
         for action, short in ((self.open_folder, "Open folder"), (self.open_image, "Open image"),
                               (self.export_related, "Export related"), (self.duplicates, "Duplicates"),
-                              (self.paste, "Paste")):
+                              (self.paste, "Paste"), (self.check_photos, "Check new photos")):
             action.setIconText(short)
         self.catalogue_actions = [self.open_image, self.paste, self.export_related, self.duplicates, self.rescan,
-                                  self.all_products]
+                                  self.all_products, self.check_photos, self.products_settings]
         self.result_actions = [self.open_result, self.find_similar, self.show_in_folder, self.copy_path,
                                self.copy_image]
 
@@ -109,7 +114,9 @@ class Actions:
         file_menu.addSeparator()
         file_menu.addActions([self.open_image, self.paste])
         file_menu.addSeparator()
-        file_menu.addActions([self.export_related, self.duplicates])
+        file_menu.addActions([self.check_photos, self.export_related, self.duplicates])
+        file_menu.addSeparator()
+        file_menu.addAction(self.products_settings)
         file_menu.addSeparator()
         file_menu.addActions([self.rescan, self.failures])
         file_menu.addSeparator()
@@ -133,7 +140,7 @@ class Actions:
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addActions([self.open_folder, self.open_image, self.paste, self.back, self.all_products])
         toolbar.addSeparator()
-        toolbar.addActions([self.export_related, self.duplicates])
+        toolbar.addActions([self.check_photos, self.export_related, self.duplicates])
         window.addToolBar(toolbar)
         return toolbar
 

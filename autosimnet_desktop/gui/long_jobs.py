@@ -7,6 +7,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject
 
+from autosimnet_desktop.core.products.records import MatchResult
 from autosimnet_desktop.core.records import IndexReport, Progress, SearchHit
 from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.catalogue.session import CatalogueSession, SessionRef
@@ -15,6 +16,7 @@ from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
 from autosimnet_desktop.gui.dialogs.unreadable import UnreadableFiles
 from autosimnet_desktop.gui.duplicates.flow import DuplicatesFlow
 from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.product_tools import ProductTools
 from autosimnet_desktop.gui.runtime.formatting import index_report_message, reindexed_message
 from autosimnet_desktop.gui.runtime.memory import freeze_long_lived_objects
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
@@ -39,6 +41,7 @@ class LongJobs(QObject):
         self._searches = searches
         self._thumbnails = thumbnails
         self._changed = changed  # called when what the window's actions depend on may have changed
+        self.products: ProductTools | None = None  # set once the window has made it
 
     def follow(self, session: CatalogueSession) -> None:
         """Report the jobs of `session` (the window disconnects them when it retires the session)."""
@@ -90,6 +93,12 @@ class LongJobs(QObject):
                 assert result is None or isinstance(result, list)
                 groups: list[list[SearchHit]] | None = result
                 reported = self._duplicates.finished(groups)
+            case JobKind.MATCH:
+                assert result is None or isinstance(result, list)
+                matches: list[MatchResult] | None = result
+                reported = self.products is not None and self.products.match_finished(matches)
+            case _:
+                reported = False
         if not reported and result is None:
             self._messages.show_message("Stopped.", "info")
 
@@ -99,6 +108,8 @@ class LongJobs(QObject):
         self._changed()
         if kind is JobKind.DUPLICATES and self._duplicates.failed(message):
             return
+        if kind is JobKind.MATCH and self.products is not None:
+            self.products.match_failed(message)
         self._messages.show_message(f"{kind.words.doing} failed: {message}", "error")
 
     def _index_finished(self, report: IndexReport) -> None:
@@ -120,3 +131,5 @@ class LongJobs(QObject):
             session.describe_empty(self._searches.folder_without_photos)  # instead of "no photos yet" forever
         if report.new + report.changed + report.removed:
             self._searches.rerun()  # the results shown were computed on a smaller index
+            if self.products is not None:
+                self.products.refresh_summary()

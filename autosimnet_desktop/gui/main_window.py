@@ -20,6 +20,8 @@ from autosimnet_desktop.gui.runtime.errors import describe
 from autosimnet_desktop.gui.runtime.formatting import reindexing_message
 from autosimnet_desktop.gui.runtime.icons import app_icon
 from autosimnet_desktop.gui.message_bar import MessageBar
+from autosimnet_desktop.gui.product_tools import ProductTools
+from autosimnet_desktop.gui.window_wiring import connect_window
 from autosimnet_desktop.gui.dialogs.model_menu import ModelMenu
 from autosimnet_desktop.gui.dialogs.related_export import RelatedExport
 from autosimnet_desktop.gui.search.result_actions import ResultActions
@@ -43,6 +45,8 @@ WIDE_ENOUGH_FOR_PREVIEW = 1000  # logical pixels of screen width for the photo p
 
 class MainWindow(DropsAndPastes):
     """AutoSimNet's one window."""
+
+    results: ResultActions  # made by connect_window
 
     def __init__(self, settings: Settings, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +73,10 @@ class MainWindow(DropsAndPastes):
         self.jobs = LongJobs(self.open_session, self.progress, self.summary, self.messages, self.duplicates_flow,
                              self.related_export, self.unreadable, self.searches, self.thumbnails,
                              self._update_actions, self)
-        self._connect()
+        self.products = ProductTools(services, settings, self.open_session, self.page, self.messages,
+                                     self.jobs.can_start, self.searches.rerun, self)
+        self.jobs.products = self.products
+        connect_window(self)
         self._update_actions()
         self.runner.unhandled_error.connect(lambda exc: self.messages.show_message(describe(exc), "error"))
         self._restore_layout()
@@ -94,44 +101,6 @@ class MainWindow(DropsAndPastes):
         self.progress = JobProgress(self)
         self.statusBar().addWidget(self.summary, 1)
         self.statusBar().addPermanentWidget(self.progress)
-
-    def _connect(self) -> None:
-        a = self.actions_
-        a.open_folder.triggered.connect(self.choose_folder)
-        a.open_sample.triggered.connect(self.open_sample)
-        a.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        a.open_image.triggered.connect(self.choose_image)
-        a.paste.triggered.connect(self.paste)
-        a.back.triggered.connect(self.searches.back)
-        a.export_related.triggered.connect(self.export_related)
-        a.duplicates.triggered.connect(self.find_duplicates)
-        a.rescan.triggered.connect(lambda: self.session.reindex() if self.session else None)
-        a.failures.triggered.connect(self.show_failures)
-        a.quit.triggered.connect(self.close)
-        a.about.triggered.connect(self.show_about)
-        a.escape.triggered.connect(self.escape)
-        a.show_preview.toggled.connect(self._show_preview)
-        a.full_screen.triggered.connect(self.toggle_full_screen)
-        self.results = ResultActions(a, self.page, self.services.desktop, self.runner, self.messages,
-                                     lambda item: self.query(QuerySource.item(item.product, item.path, item.name)),
-                                     self)
-        a.all_products.triggered.connect(lambda: self.searches.show_all())
-        self.page.preview.photos_of = lambda product, deliver: (
-            self.session.product_photos(product, deliver) if self.session else None)
-        self.welcome.open_folder_clicked.connect(self.choose_folder)
-        self.welcome.sample_clicked.connect(self.open_sample)
-        self.welcome.recent_clicked.connect(self.open_folder)
-        panel = self.page.panel
-        panel.open_image_clicked.connect(self.choose_image)
-        panel.paste_clicked.connect(self.paste)
-        panel.result_count_changed.connect(self.searches.result_count_changed)
-        panel.min_similarity_changed.connect(self.searches.min_similarity_changed)
-        panel.colour_weight_changed.connect(self.searches.colour_weight_changed)
-        a.model_menu.aboutToShow.connect(self.models.ask)
-        self.page.view.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
-        self.page.model.modelReset.connect(self._update_actions)
-        self.progress.cancel_requested.connect(lambda: self.session.cancel_job() if self.session else None)
-        self.summary.failures_clicked.connect(self.show_failures)
 
     def _restore_layout(self) -> None:
         geometry = self.settings.geometry
@@ -209,6 +178,7 @@ class MainWindow(DropsAndPastes):
 
     def _retire_session(self) -> None:
         self.duplicates_flow.close()
+        self.products.close()
         old, self.session = self.session, None
         self.progress.finish()
         self._drop_thumbnails()
@@ -249,6 +219,7 @@ class MainWindow(DropsAndPastes):
         default = catalogue.segments.default_weight if catalogue.segments is not None else None
         self.page.panel.set_balance(default, self.settings.colour_weight if default is not None else None)
         self.searches.run_pending()  # first: a new search clears the messages shown before it
+        self.products.refresh_summary()
         if session.model_change is not None:
             change = session.model_change
             self.messages.show_message(reindexing_message(catalogue.model.label, change.label, change.photos), "info",

@@ -25,7 +25,6 @@ class JobKind(Enum):
     DUPLICATES = JobWords("Finding duplicates", "Looking for duplicates…", "Looking for duplicates among",
                           "product")
     MATCH = JobWords("Checking new photos", "Looking for the new photos…", "Checking", "new photo")
-    MOVE = JobWords("Moving photos", "Moving photos…", "Moving", "photo")
 
     @property
     def words(self) -> JobWords:

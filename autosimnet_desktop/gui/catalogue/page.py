@@ -173,6 +173,10 @@ class CataloguePage(QSplitter):
         self.model.set_min_similarity(value)
         self._update_summary()
 
+    def refresh_summary(self) -> None:
+        """Say again what the grid shows (the product sentence changed)."""
+        self._update_summary()
+
     def _update_summary(self) -> None:
         if self._lister is not None:
             self._browse_summary()
