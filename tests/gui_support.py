@@ -200,6 +200,8 @@ class FakeCatalogue:
             close = [h for h in self.similar_to(rel, 1000) if h.similarity >= min_similarity and h.path not in seen]
             if close:
                 group = [SearchHit(rel, 0.0, 1.0), *close]
+                owner = {photo: pid for pid, p in self._grouping().products.items() for photo in p.photos}
+                group = [SearchHit(h.path, h.distance, h.similarity, owner.get(h.path)) for h in group]
                 seen.update(h.path for h in group)
                 groups.append(group)
         return groups

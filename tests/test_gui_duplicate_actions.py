@@ -47,7 +47,7 @@ def test_copies_come_first_apart_from_look_alikes_and_the_list_has_a_header(qtbo
     assert dialog.tree.iconSize().width() == ICON >= 96
     dialog.copy_list()
     rows = list(csv.reader(QGuiApplication.clipboard().text().splitlines(), delimiter="\t"))
-    assert rows[0] == ["group", "kind", "path", "similarity"] and rows[1][:2] == ["1", "copy"]
+    assert rows[0] == ["group", "kind", "path", "similarity", "product"] and rows[1][:2] == ["1", "copy"]
     saved = tmp_path / "out" / "dupes.csv"
     saved.parent.mkdir()
     dialog.choose_list_file = lambda parent, start: saved
@@ -72,6 +72,7 @@ def test_ticked_photos_move_to_a_chosen_folder_only_after_a_question_naming_them
     assert "copies/item-002-again.png" in asked[0] and (folder / "copies" / "item-002-again.png").exists()
     dialog.confirm = lambda parent, text: True  # the owner says yes
     dialog.move_ticked_to_folder()
+    qtbot.waitUntil(lambda: not dialog.is_moving)  # moved on the pool, not on the GUI thread
     assert (target / "copies" / "item-002-again.png").exists()
     assert not (folder / "copies" / "item-002-again.png").exists()
     assert "Moved 1 photo" in dialog.intro.text()
@@ -86,6 +87,45 @@ def test_ticked_photos_go_to_the_trash_never_deleted(qtbot, tmp_path: Path, monk
     member(dialog, 1, 1).setCheckState(0, Qt.CheckState.Checked)
     photo = folder / member(dialog, 1, 1).data(0, Qt.ItemDataRole.UserRole)
     dialog.move_ticked_to_trash()
+    qtbot.waitUntil(lambda: not dialog.is_moving)
     assert not photo.exists()
     trashed = list((tmp_path / "data" / "Trash" / "files").iterdir())
     assert [p.name for p in trashed] == [photo.name]
+
+
+def test_each_photo_says_its_product_and_hundreds_move_off_the_gui_thread(qtbot, tmp_path: Path) -> None:
+    import threading
+
+    from autosimnet_desktop.gui.duplicates import cleanup
+
+    folder = shop(tmp_path)
+    window = build_window(qtbot, tmp_path)
+    window.settings.duplicate_similarity = 0.8
+    open_and_index(qtbot, window, folder)
+    window.session.catalogue.set_grouping("folder")  # one product per folder: boxes, round, copies, alike
+    window.actions_.duplicates.trigger()
+    qtbot.waitUntil(lambda: bool(window.findChildren(DuplicatesDialog)), timeout=10_000)
+    dialog = window.findChildren(DuplicatesDialog)[0]
+    products = {member(dialog, 0, r).text(0): member(dialog, 0, r).text(2) for r in range(2)}
+    assert products == {"boxes/item-002.png": "boxes", "copies/item-002-again.png": "copies"}
+    assert dialog.tree.headerItem().text(2) == "Product"
+    threads: list[threading.Thread] = []
+    real = cleanup.move_to_folder
+
+    def spy(paths, root, target, report=None):
+        threads.append(threading.current_thread())
+        return real(paths, root, target, report)
+
+    dialog.confirm = lambda parent, text: True
+    dialog.choose_target_folder = lambda parent, start: tmp_path / "aside"
+    member(dialog, 0, 1).setCheckState(0, Qt.CheckState.Checked)
+    import autosimnet_desktop.gui.duplicates.dialog as dialog_module
+    dialog_module.move_to_folder, saved = spy, dialog_module.move_to_folder
+    try:
+        dialog.move_ticked_to_folder()
+        assert dialog.is_moving and dialog.progress.isVisibleTo(dialog)
+        qtbot.waitUntil(lambda: not dialog.is_moving)
+    finally:
+        dialog_module.move_to_folder = saved
+    assert threads and threads[0] is not threading.main_thread()
+    assert "Moved 1 photo" in dialog.intro.text()

@@ -64,7 +64,8 @@ class MainWindow(DropsAndPastes):
         self.actions_.build_menus(self)
         self.toolbar = self.actions_.build_toolbar(self)
         self._build_body()
-        self.duplicates_flow = DuplicatesFlow(settings, services.desktop, self.open_session, self.thumbnails, self)
+        self.duplicates_flow = DuplicatesFlow(settings, services.desktop, self.open_session, self.thumbnails, self,
+                                              self.runner)
         self.models = ModelMenu(self.actions_, settings, self.runner, self.open_session, self.choose_model,
                                 lambda text: self.messages.show_message(text, "error"), self)
         self.related_export = RelatedExport(services, self.open_session, self.page, self.messages, self)

@@ -24,6 +24,7 @@ class JobKind(Enum):
                        "product")
     DUPLICATES = JobWords("Finding duplicates", "Looking for duplicates…", "Looking for duplicates among",
                           "product")
+    MOVE = JobWords("Moving photos", "Moving photos…", "Moving", "photo")  # the duplicates dialog's, not a session's
     MATCH = JobWords("Checking new photos", "Looking for the new photos…", "Checking", "new photo")
 
     @property

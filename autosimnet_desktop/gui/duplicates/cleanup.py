@@ -9,13 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QFile
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from autosimnet_desktop.core.records import SearchHit
+from autosimnet_desktop.core.records import Progress, SearchHit
 from autosimnet_desktop.gui.runtime.formatting import plural
 
 COPY_SIMILARITY = 0.995  # shown as 100%: the same photo saved twice, not a look-alike
@@ -33,14 +35,14 @@ def sort_groups(groups: list[list[SearchHit]]) -> list[list[SearchHit]]:
 
 
 def list_csv(groups: list[list[SearchHit]], delimiter: str = ",") -> str:
-    """The groups as CSV with a header: group, kind, path, similarity to the group's first photo."""
+    """The groups as CSV with a header: group, kind, path, similarity to the group's first photo, product."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(["group", "kind", "path", "similarity"])
+    writer.writerow(["group", "kind", "path", "similarity", "product"])
     for number, group in enumerate(groups, 1):
         kind = "copy" if is_copy_group(group) else "look-alike"
         for hit in group:
-            writer.writerow([number, kind, hit.path, f"{hit.similarity:.4f}"])
+            writer.writerow([number, kind, hit.path, f"{hit.similarity:.4f}", hit.product or ""])
     return out.getvalue()
 
 
@@ -52,10 +54,26 @@ class MoveOutcome:
     failed: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def move_to_trash(paths: list[Path]) -> MoveOutcome:
-    """Move `paths` to the system trash (restorable); never deletes."""
+Report = Callable[[Progress], None]
+
+
+def _reporter(report: Report | None, total: int) -> Callable[[int, Path], None]:
+    """Progress for a move run on the pool: 'Moving 120 of 300 photos'."""
+    started = time.monotonic()
+
+    def step(done: int, path: Path) -> None:
+        if report is not None:
+            rate = done / max(1e-6, time.monotonic() - started)
+            report(Progress(done, total, rate, (total - done) / rate if rate else None, path.name, "moving"))
+    return step
+
+
+def move_to_trash(paths: list[Path], report: Report | None = None) -> MoveOutcome:
+    """Move `paths` to the system trash (restorable); never deletes. Runs on a pool thread."""
     outcome = MoveOutcome()
-    for path in paths:
+    step = _reporter(report, len(paths))
+    for done, path in enumerate(paths, 1):
+        step(done, path)
         if QFile.moveToTrash(str(path)):
             outcome.moved.append(path)
         else:
@@ -63,10 +81,13 @@ def move_to_trash(paths: list[Path]) -> MoveOutcome:
     return outcome
 
 
-def move_to_folder(paths: list[Path], root: Path, target: Path) -> MoveOutcome:
-    """Move `paths` (inside `root`) to `target`, keeping their sub-folders; never overwrites a file."""
+def move_to_folder(paths: list[Path], root: Path, target: Path, report: Report | None = None) -> MoveOutcome:
+    """Move `paths` (inside `root`) to `target`, keeping their sub-folders; never overwrites a file.
+    Runs on a pool thread."""
     outcome = MoveOutcome()
-    for path in paths:
+    step = _reporter(report, len(paths))
+    for done, path in enumerate(paths, 1):
+        step(done, path)
         try:
             relative = path.relative_to(root)
         except ValueError:

@@ -16,7 +16,8 @@ from autosimnet_desktop.gui.dialogs.list_dialog import lay_out_list_dialog
 from autosimnet_desktop.gui.runtime.formatting import percent, plural
 from autosimnet_desktop.gui.runtime.settings import DUPLICATE_SIMILARITY_RANGE
 from autosimnet_desktop.gui.catalogue.status import JobProgress
-from autosimnet_desktop.gui.duplicates.cleanup import COPY_SIMILARITY, MoveOutcome, choose_list_file, choose_target_folder, confirm, \
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
+from autosimnet_desktop.gui.duplicates.cleanup import COPY_SIMILARITY, MoveOutcome, Report, choose_list_file, choose_target_folder, confirm, \
     is_copy_group, list_csv, move_to_folder, move_to_trash, question, sort_groups
 from autosimnet_desktop.gui.runtime.desktop import Desktop, reveal, unrevealed_text
 from autosimnet_desktop.gui.runtime.errors import describe
@@ -57,11 +58,14 @@ class DuplicatesDialog(QDialog):
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Product", "Similar to the first photo"])
+        self.tree.setHeaderLabels(["Photo", "Similar to the first photo", "Product"])
         self.tree.setIconSize(QSize(ICON, ICON))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.itemDoubleClicked.connect(self._open)
-        self.tree.setColumnWidth(0, 520)
+        self.tree.setColumnWidth(0, 440)
+        self.tree.setColumnWidth(1, 150)
+        self.runner: TaskRunner | None = None  # moves run on it (set by the window; None: here, for tests)
+        self._moving = False
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnail_ready)
             self.tree.itemExpanded.connect(self._expanded)
@@ -177,7 +181,8 @@ class DuplicatesDialog(QDialog):
             top.setFirstColumnSpanned(True)
             for rank, hit in enumerate(group):
                 # Members are measured from the group's first photo; "100%" beside it would read as an exact copy.
-                child = QTreeWidgetItem(top, [hit.path, self._similar_words(rank, hit)])
+                product = hit.product if hit.product and hit.product != hit.path else ""
+                child = QTreeWidgetItem(top, [hit.path, self._similar_words(rank, hit), product])
                 child.setData(0, Qt.ItemDataRole.UserRole, hit.path)
                 child.setToolTip(0, hit.path)
                 child.setFlags(child.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -251,7 +256,7 @@ class DuplicatesDialog(QDialog):
         """Move the ticked photos to the system trash, after asking."""
         paths = self.ticked()
         if self._can_move(paths) and self.confirm(self, question("to the trash", paths, self.folder)):
-            self._moved(move_to_trash(paths), "to the trash")
+            self._move(lambda report: move_to_trash(paths, report), len(paths), "to the trash")
 
     def move_ticked_to_folder(self) -> None:
         """Move the ticked photos to a folder the owner chooses (outside the catalogue), after asking."""
@@ -265,15 +270,44 @@ class DuplicatesDialog(QDialog):
             self.intro.setText("Choose a folder outside the catalogue: photos moved inside it are still in it.")
             return
         if self.confirm(self, question(f"to {target}", paths, self.folder)):
-            self._moved(move_to_folder(paths, self.folder, target), f"to {target}")
+            self._move(lambda report: move_to_folder(paths, self.folder, target, report), len(paths), f"to {target}")
+
+    def _move(self, move: Callable[[Report | None], MoveOutcome], count: int, where: str) -> None:
+        """Move on the pool (hundreds of files must not freeze the window), the progress line showing it."""
+        if self.runner is None:
+            self._moved(move(None), where)
+            return
+        self._moving = True
+        self.intro.setText(f"Moving {plural(count, 'photo')} {where}…")
+        self.progress.start(JobKind.MOVE)
+        self.progress.cancel_button.setEnabled(False)  # half a move is worse than waiting for it
+        self.runner.submit_job(lambda ctx: move(ctx.report), owner=self, on_progress=self.progress.update_progress,
+                               on_result=lambda outcome: self._moved(outcome, where),
+                               on_error=self._move_failed)
+
+    def _move_failed(self, exc: BaseException) -> None:
+        self._moving = False
+        self.progress.finish()
+        self.intro.setText(describe(exc, "Moving the photos"))
+
+    @property
+    def is_moving(self) -> bool:
+        """True while ticked photos are being moved."""
+        return self._moving
 
     def _can_move(self, paths: list[Path]) -> bool:
+        if self._moving:
+            self.intro.setText("Please wait: photos are still being moved.")
+            return False
         if not paths:
             self.intro.setText("Tick the photos you want to move first (the box before each name).")
         return bool(paths)
 
     def _moved(self, outcome: MoveOutcome, where: str) -> None:
         """Take moved photos off the list and say what happened."""
+        if self._moving:
+            self._moving = False
+            self.progress.finish()
         for path in outcome.moved:
             for item in self._items.pop(str(path), []):
                 parent = item.parent()

@@ -13,6 +13,7 @@ from autosimnet_desktop.gui.catalogue.jobs import JobKind
 from autosimnet_desktop.gui.catalogue.session import SessionRef
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.runtime.desktop import Desktop
+from autosimnet_desktop.gui.runtime.tasks import TaskRunner
 from autosimnet_desktop.gui.runtime.thumbnails import ThumbnailLoader
 
 
@@ -20,8 +21,10 @@ class DuplicatesFlow(QObject):
     """Routes the session's duplicates job to the open duplicates dialog, or opens one on its result."""
 
     def __init__(self, settings: Settings, desktop: Desktop, session: SessionRef,
-                 thumbnails: Callable[[], ThumbnailLoader | None], parent: QWidget) -> None:
+                 thumbnails: Callable[[], ThumbnailLoader | None], parent: QWidget,
+                 runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
+        self._runner = runner  # ticked photos are moved on it
         self._window = parent  # the dialogs' parent
         self._settings = settings
         self._desktop = desktop
@@ -70,6 +73,7 @@ class DuplicatesFlow(QObject):
         assert session is not None
         dialog = DuplicatesDialog(session.folder, groups, self._settings.duplicate_similarity,
                                   self._thumbnails(), self._desktop, self._window)
+        dialog.runner = self._runner
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.search_requested.connect(self._search_again)
         dialog.cancel_requested.connect(self._cancel)
