@@ -1,5 +1,6 @@
-"""Take the README screenshots of the real app: welcome, indexing in progress, results on the sample catalogue
-(with the preview of the selected result), and the duplicates dialog.
+"""Take the README screenshots of the real app: welcome, the product list, results on a shop of products made
+from the sample catalogue (with the preview of the selected product), Check new photos, indexing in progress, and
+the duplicates dialog.
 
     xvfb-run -s "-screen 0 1366x768x24" python docs/screenshots/make_screenshots.py [--size 1366x768] [--out docs]
 
@@ -60,6 +61,7 @@ def new_window(work: Path, size: tuple[int, int]) -> MainWindow:
                         thumbnail_dir=lambda cat: thumbnail_cache_dir(cat.folder, data))
     settings = Settings(QSettings(str(work / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings, services)
+    window.actions_.show_preview.setChecked(size[0] >= 1000)  # the screen the shot stands for, not the one it runs on
     window.resize(*size)
     window.move(0, 0)
     window.show()
@@ -96,7 +98,8 @@ def main() -> int:
     parser.add_argument("--size", default="1366x768")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--suffix", default="", help="added to the file names, e.g. -large")
-    parser.add_argument("--only", default="welcome,results,indexing,duplicates", help="which screenshots to take")
+    parser.add_argument("--only", default="welcome,browse,results,match,indexing,duplicates",
+                        help="which screenshots to take")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -112,8 +115,12 @@ def main() -> int:
             settle(1.0)
             grab(window, args.out / f"screenshot-welcome{args.suffix}.png")
             window.close()
+        if "browse" in wanted:
+            shots_browse(work, size, args.out / f"screenshot-browse{args.suffix}.png")
         if "results" in wanted:
             shots_results(work, size, args.out / f"screenshot-results{args.suffix}.png")
+        if "match" in wanted:
+            shots_match(work, size, args.out / f"screenshot-match{args.suffix}.png")
         if "duplicates" in wanted:
             shots_duplicates(work, size, args.out / f"screenshot-duplicates{args.suffix}.png")
         if "indexing" in wanted:
@@ -121,19 +128,86 @@ def main() -> int:
     return 0
 
 
-def shots_results(work: Path, size: tuple[int, int], out: Path) -> None:
-    """A query on the sample catalogue."""
-    shop = work / "Sample shop"
-    shutil.copytree(sample_catalogue(), shop)
+def product_shop(work: Path) -> Path:
+    """A shop of products with two or three views each (SKU-104_1.jpg, SKU-104_2.jpg...) made from the sample
+    catalogue, and its WooCommerce product export (names and categories) beside it as products.csv."""
+    import csv
+
+    shop = work / "My shop"
+    if shop.exists():
+        return shop
+    shop.mkdir()
+    rows = []
+    for c, category in enumerate(sorted(p for p in sample_catalogue().iterdir() if p.is_dir())):
+        for i, photo in enumerate(sorted(category.iterdir())[:12]):
+            sku = f"{category.name[:3].upper()}-{100 + c * 20 + i}"
+            image = Image.open(photo).convert("RGB")
+            views = [image, ImageOps.mirror(image), image.resize((image.width * 2, image.height * 2))][:2 + i % 2]
+            for v, view in enumerate(views, 1):
+                view.save(shop / f"{sku}_{v}.jpg", quality=92)
+            name = f"{category.name.replace('-', ' ').capitalize()} {['Classic', 'Urban', 'Nova', 'Alpine'][i % 4]} {i + 1}"
+            rows.append([sku, name, category.name.replace("-", " ").capitalize(),
+                         ", ".join(f"https://shop.example/wp-content/uploads/{sku}_{v}.jpg"
+                                   for v in range(1, len(views) + 1))])
+    with (work / "products.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["ID", "Type", "SKU", "Name", "Categories", "Images"])
+        writer.writerows([[n, "simple", *row] for n, row in enumerate(rows, 1)])
+    return shop
+
+
+def open_shop(work: Path, size: tuple[int, int]) -> MainWindow:
+    """The product shop opened, indexed and grouped by its WooCommerce export."""
+    shop = product_shop(work)
     window = new_window(work, size)
     window.open_folder(shop)
     wait_until(lambda: window.session is not None and window.session.last_report is not None
                and not window.session.job_kind)
+    assert window.session is not None and window.session.catalogue is not None
+    window.session.catalogue.set_grouping("auto", work / "products.csv")
+    window.products.refresh_summary()
+    window.searches.show_all(remember=False)
     window.messages.clear()
-    window.query(QuerySource.file(customer_photo(work)))
-    wait_until(lambda: window.page.model.rowCount() > 0)
+    return window
+
+
+def shots_browse(work: Path, size: tuple[int, int], out: Path) -> None:
+    """The catalogue's own products, the way a shop owner begins."""
+    window = open_shop(work, size)
+    wait_until(lambda: window.page.browsing and window.page.model.rowCount() > 0)
     settle(2.5)
     grab(window, out)
+    window.close()
+
+
+def shots_results(work: Path, size: tuple[int, int], out: Path) -> None:
+    """A query on the product shop: products with their names, the best one in the preview."""
+    window = open_shop(work, size)
+    window.query(QuerySource.file(customer_photo(work)))
+    wait_until(lambda: not window.page.browsing and window.page.model.rowCount() > 0)
+    settle(2.5)
+    grab(window, out)
+    window.close()
+
+
+def shots_match(work: Path, size: tuple[int, int], out: Path) -> None:
+    """'Do I already sell this?' on a folder of supplier photos."""
+    window = open_shop(work, size)
+    supplier = work / "Supplier photos"
+    supplier.mkdir(exist_ok=True)
+    for n, photo in enumerate(sorted(product_shop(work).glob("*_1.jpg"))[::9][:7]):
+        Image.open(photo).resize((400, 400)).save(supplier / f"offer-{n + 1:02d}.jpg", quality=90)
+    shutil.copy(customer_photo(work), supplier / "new-ankle-boot.jpg")
+    (supplier / "price list.jpg").write_text("not a photo")
+    window.products.open_match()
+    window.products.match([supplier])
+    dialog = window.products.match_dialog
+    assert dialog is not None
+    wait_until(lambda: bool(dialog.results))
+    dialog.resize(1000, 600)
+    settle(2.0)
+    dialog.grab().save(str(out))
+    print("wrote", out)
     window.close()
 
 
