@@ -591,10 +591,12 @@ def test_each_shipped_model_keeps_its_own_index_so_switching_back_encodes_nothin
         default.set_grouping("folder")  # the owner's choice follows the catalogue, whatever the model
         assert default.model_change() is None
     with open_catalogue(folder, model="autosimnet-paper") as paper:
-        assert paper.model_change() is None and paper.count() == 0  # its own index, not built yet
+        assert paper.count() == 0  # its own index, not built yet: the window says it indexes anew
+        assert paper.model_change() == (default.model.label, 6)
         assert paper.product_summary().rule.value == "folder"
         report = paper.index()
-        assert report.new == 6 and paper.count() == 6
+        assert report.new == 6 and paper.count() == 6 and report.rebuilt and "kept for switching back" in report.message
+        assert paper.model_change() is None
         assert paper.encoder.dim == 2048 and paper.segments is None
         with pytest.raises(ModelError, match="colour"):
             paper.query(folder / "shoes" / "item-0000.jpg", 3, colour_weight=0.5)

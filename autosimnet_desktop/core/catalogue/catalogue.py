@@ -87,7 +87,9 @@ class Catalogue:
     """One catalogue folder: its store, vector index and encoder, handed in by `factory.build_catalogue`."""
 
     def __init__(self, folder: Path, encoder: Encoder, store: Store, vector_index: VectorIndex, data_dir: Path,
-                 settings: IndexSettings, read: FileReader = read_file) -> None:
+                 settings: IndexSettings, read: FileReader = read_file, earlier: ModelChange | None = None) -> None:
+        """`earlier`: the index another model keeps of this folder, when this model has none yet (the first
+        index run then says it encodes the folder anew, and that the other index stays for switching back)."""
         self.folder = folder
         self.encoder = encoder
         self.model: ModelInfo = encoder.info
@@ -105,6 +107,7 @@ class Catalogue:
         self._scale_lock = threading.Lock()
         self._missing: set[int] = set()  # indexed in the store but absent from the index file: re-encode
         self._stale = ""  # why the stored index cannot be used with this model
+        self._earlier = earlier if store.get_meta("model_sha256") is None else None
         self._note = self.store.note
         self._model_scale = self.model.card.distance_scale
         self._scale = (positive_float(self.store.get_meta("scale_estimate")) or 0.0,
@@ -191,7 +194,9 @@ class Catalogue:
         """Record the model in a fresh store, or start a rebuild if the store was built by another one."""
         if not self._stale and self.store.get_meta("model_sha256") is not None:
             return ""
-        reason = self._stale
+        reason = self._stale or (f"first index with {self.model.label}; the index made with {self._earlier.label} "
+                                 "is kept for switching back" if self._earlier else "")
+        self._earlier = None
         self.store.begin()
         self.store.mark_all_pending()
         self.store.set_meta(model_sha256=self.model.sha256, model_label=self.model.label,
@@ -358,9 +363,10 @@ class Catalogue:
         return 0 if self._stale else len(self.vector_index)
 
     def model_change(self) -> ModelChange | None:
-        """(label of the model the stored index was built with, photos it held) if this model must rebuild it."""
+        """The model (and its photo count) whose index this model must make its own anew: the same store built
+        by a replaced model file, or, before this model's first run, another model's index of the folder."""
         if not self._stale:
-            return None
+            return self._earlier
         return ModelChange(self.store.get_meta("model_label", "another model") or "another model", self.store.count())
 
     def failures(self) -> list[Failure]:

@@ -40,18 +40,19 @@ def build_catalogue(folder: str | os.PathLike[str], encoder: Encoder, data_dir: 
     Raises FolderError for a missing or unreadable folder, StoreError if its data folder cannot be made."""
     path = check_folder(folder)
     data = model_data_dir(path, encoder.info.path, data_dir)
-    fresh = not (data / STORE_FILE).exists()
     try:
         data.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the data folder {data}: {os_error_reason(exc)}") from None
     store = Store(data / STORE_FILE)
-    if fresh:  # another model's index of this folder may know how the owner groups products
+    earlier = None
+    if store.get_meta("model_sha256") is None:
+        # Never indexed with this model: another model's index of the folder may hold the owner's grouping.
         root = catalogue_data_dir(path, data_dir)
-        adopt_settings(store, [p for p in (root / "models").glob(f"*/{STORE_FILE}") if p.parent != data]
-                       + [root / STORE_FILE])
+        earlier = adopt_settings(store, [p for p in (root / "models").glob(f"*/{STORE_FILE}") if p.parent != data]
+                                 + [root / STORE_FILE])
     index = vector_index if vector_index is not None else VectorIndex(encoder.dim)
-    return Catalogue(path, encoder, store, index, data, settings or IndexSettings(), read)
+    return Catalogue(path, encoder, store, index, data, settings or IndexSettings(), read, earlier)
 
 
 def open_catalogue(folder: str | os.PathLike[str], model: str | os.PathLike[str] | None = None,

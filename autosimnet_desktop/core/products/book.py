@@ -14,6 +14,7 @@ from autosimnet_desktop.core.products.assign import Grouping, Photo, assign_prod
 from autosimnet_desktop.core.products.grouping import GroupingRule
 from autosimnet_desktop.core.products.records import ProductSummary
 from autosimnet_desktop.core.products.shopfile import ShopFile, ShopFormat, ShopProduct, read_product_file
+from autosimnet_desktop.core.records import ModelChange
 from autosimnet_desktop.core.storage.store import Store
 
 RULE_KEY, FILE_KEY, FORMAT_KEY, USED_KEY = "products_rule", "products_file", "products_file_format", "products_rule_used"
@@ -106,22 +107,25 @@ class ProductBook:
             self._cached = None
 
 
-def adopt_settings(store: Store, others: list[Path]) -> None:
+def adopt_settings(store: Store, others: list[Path]) -> ModelChange | None:
     """Give a new store (another model's index of the same folder) the grouping rule and product file the
-    owner chose, taken from the most recently used of the folder's other stores that has them."""
-    if store.get_meta(RULE_KEY) is not None:
-        return
+    owner chose, taken from the most recently used of the folder's other stores that has them; returns that
+    store's model and photo count, if it indexed any."""
+    earlier = None
     for path in sorted((p for p in others if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True):
         source = Store(path)
         try:
+            label, photos = source.get_meta("model_label"), source.count()
+            if earlier is None and label and photos:
+                earlier = ModelChange(label, photos)
             rule = source.get_meta(RULE_KEY)
-            if rule is None:
+            if rule is None or store.get_meta(RULE_KEY) is not None:
                 continue
             store.begin()
             store.set_meta(**{RULE_KEY: rule, FILE_KEY: source.get_meta(FILE_KEY),
                               FORMAT_KEY: source.get_meta(FORMAT_KEY)})
             store.replace_shop_rows(source.shop_rows())
             store.commit()
-            return
         finally:
             source.close()
+    return earlier
