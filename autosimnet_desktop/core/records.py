@@ -43,6 +43,20 @@ class CancelToken:
         return self._event.is_set()
 
 
+class LinkedCancelToken(CancelToken):
+    """Cancelled when an outer token is, or when an event is set (a catalogue being closed, say)."""
+
+    def __init__(self, outer: CancelToken | None, event: threading.Event) -> None:
+        super().__init__()
+        self._outer = outer
+        self._linked = event
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the outer token was cancelled or the event set."""
+        return self._linked.is_set() or (self._outer is not None and self._outer.cancelled)
+
+
 class CoreError(Exception):
     """Base of the errors the core raises with a message written for people."""
 

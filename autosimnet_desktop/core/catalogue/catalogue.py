@@ -43,6 +43,7 @@ from autosimnet_desktop.core.records import (
     Failure,
     FolderError,
     IndexReport,
+    LinkedCancelToken,
     ModelChange,
     ModelError,
     NotIndexedError,
@@ -67,20 +68,6 @@ def _present_paths(store: Store, folder: str, labels: list[int]) -> dict[int, st
     if not os.path.isdir(folder):
         return {}
     return {label: path for label, path in store.paths(labels).items() if os.path.isfile(os.path.join(folder, path))}
-
-
-class _RunToken(CancelToken):
-    """Cancelled when the caller's token is, or when the catalogue is being closed."""
-
-    def __init__(self, outer: CancelToken | None, closing: threading.Event) -> None:
-        super().__init__()
-        self._outer = outer
-        self._closing = closing
-
-    @property
-    def cancelled(self) -> bool:
-        """True once the caller cancelled or close() was called."""
-        return self._closing.is_set() or (self._outer is not None and self._outer.cancelled)
 
 
 class Catalogue:
@@ -175,7 +162,7 @@ class Catalogue:
             self.store.begin()
             self.store.set_status(missing, PENDING)
         try:
-            report = indexer.run(progress, _RunToken(cancel, self._closing), rebuild_reason=rebuild)
+            report = indexer.run(progress, LinkedCancelToken(cancel, self._closing), rebuild_reason=rebuild)
         except BaseException:
             # The store went back to its last checkpoint; the index in memory must too, or it would keep
             # vectors of rows that no longer exist (count() would be wrong until the next run).
