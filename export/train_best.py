@@ -141,6 +141,8 @@ class BestTrainConfig:
     seed: int = 0
     threads: int = 2
     cache: str = "/work/runs/cache"
+    init: str | None = None       # a run's last-full.pt (encoder and heads) to continue from
+    schedule: str = "onecycle"    # "onecycle" (warm-up, then annealed) or "cosine" (annealed from the start)
 
 
 def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
@@ -174,6 +176,9 @@ def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
     log(f"data: {'; '.join(sources)}; loaded in {time.perf_counter() - start:.0f}s")
 
     model = BestModel(cfg.model, heads, pretrained=True)
+    if cfg.init:
+        model.load_state_dict(torch.load(cfg.init, weights_only=True))
+        log(f"continuing from {cfg.init}")
     frozen = {id(p) for p in model.encoder.frozen_parameters()}
     for p in model.encoder.frozen_parameters():
         p.requires_grad_(False)
@@ -184,8 +189,11 @@ def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
     optimiser = torch.optim.AdamW([{"params": backbone, "lr": cfg.backbone_lr}, {"params": new, "lr": cfg.lr}],
                                   weight_decay=cfg.weight_decay)
     steps = math.ceil(len(trn) / cfg.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[cfg.backbone_lr, cfg.lr],
-                                                   total_steps=steps * cfg.epochs, pct_start=0.1)
+    if cfg.schedule == "cosine":
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps * cfg.epochs)
+    else:
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[cfg.backbone_lr, cfg.lr],
+                                                       total_steps=steps * cfg.epochs, pct_start=0.1)
     gen = torch.Generator().manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     val_labels = {k: list(np.asarray(labels[k])[val_main]) for k in LABELS}
@@ -278,12 +286,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backbone-lr", type=float, default=4e-4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", default=None, metavar="RUN/last-full.pt", help="continue from a run's last epoch")
+    p.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
     p.add_argument("--cache", default="/work/runs/cache")
     p.add_argument("--out", type=Path, default=Path("runs/best"))
     a = p.parse_args(argv)
     cfg = BestTrainConfig(model=BestConfig(), folders=tuple(a.folder or map(str, FOLDERS)),
                           fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist, epochs=a.epochs,
-                          lr=a.lr, backbone_lr=a.backbone_lr, seed=a.seed, threads=a.threads, cache=a.cache)
+                          lr=a.lr, backbone_lr=a.backbone_lr, seed=a.seed, threads=a.threads, cache=a.cache,
+                          init=a.init, schedule=a.schedule)
     summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
     print(f"best epoch {summary['best_epoch']}; {summary['train_seconds'] / 60:.1f} min of training")
     return 0
