@@ -26,6 +26,13 @@ def load_eval_set(data: str, spec: Preprocess, part: str, limit: int | None) -> 
         return fashion_mnist(DEFAULT_FASHION_MNIST, "t10k", spec, limit)
     if Path(data).is_dir() and (Path(data) / "train-images-idx3-ubyte.gz").exists():
         return fashion_mnist(Path(data), "t10k", spec, limit)
+    if part == "validation":  # the validation split of the training part: for choices, instead of the held-out part
+        from .train_product import validation
+
+        ds = photo_folder(Path(data), spec, "train")
+        keep = [i for i, f in enumerate(ds.files) if validation(f)][:limit]
+        return Dataset(f"{Path(data).name}-validation", ds.images[keep], {k: [v[i] for i in keep] for k, v in
+                                                                          ds.labels.items()}, [ds.files[i] for i in keep])
     return photo_folder(Path(data), spec, part, limit)
 
 
@@ -116,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="add every model of resources/models and export/models (shipped and comparison models)")
     p.add_argument("--data", action="append", required=True,
                    help="'fashion-mnist' (test split) or a folder of photos with labels.csv; repeat for several sets")
-    p.add_argument("--part", choices=["holdout", "train", "all"], default="holdout",
-                   help="which part of a photo folder (default: the part training never sees)")
+    p.add_argument("--part", choices=["holdout", "train", "validation", "all"], default="holdout",
+                   help="which part of a photo folder (default: the part training never sees; 'validation': the "
+                        "validation split of the training part, for choosing between variants)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     a = p.parse_args(argv)

@@ -17,7 +17,7 @@ from autosimnet_desktop.core.encoder import Encoder
 from autosimnet_desktop.core.imaging import ImageError
 from autosimnet_desktop.core.indexer import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
-from autosimnet_desktop.locations import DEFAULT_MODEL
+from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
@@ -590,21 +590,42 @@ def test_colour_weight_moves_the_ranking_from_shape_to_colour(tmp_path: Path) ->
             catalogue.similar_to(probe, 3, colour_weight=1.5)
 
 
-def test_switching_between_the_shipped_models_rebuilds_with_a_clear_reason(tmp_path: Path) -> None:
+def test_switching_between_the_shipped_models_keeps_each_models_index(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 6)
-    with Catalogue.open(folder) as product:
-        product.index()
-        assert product.model_change() is None
+    with Catalogue.open(folder) as default:
+        default.index()
+        assert default.model_change() is None and default.count() == 6
     with Catalogue.open(folder, model="autosimnet-paper") as paper:
-        assert paper.model_change() == ("autosimnet-product 1.2", 6)
-        assert paper.count() == 0 and "autosimnet-product" in paper.info().note
+        assert paper.model_change() is None and paper.count() == 0  # its own index, empty until indexed
+        assert paper.data_dir != default.data_dir
         report = paper.index()
-        assert report.rebuilt and report.changed == 6 and paper.count() == 6
+        assert not report.rebuilt and report.new == 6 and paper.count() == 6
         assert paper.encoder.dim == 2048 and paper.segments is None
         with pytest.raises(ModelError, match="colour"):
             paper.query(folder / "shoes" / "item-0000.jpg", 3, colour_weight=0.5)
         assert paper.query(folder / "shoes" / "item-0000.jpg", 3)[0].path == "shoes/item-0000.jpg"
+    with Catalogue.open(folder) as back:  # switching back: the default model's index is still there
+        assert back.model_change() is None and back.count() == 6
+        report = back.index()
+        assert report.unchanged == 6 and report.new == report.changed == 0 and not report.rebuilt
+
+
+def test_a_changed_model_file_rebuilds_its_index_with_a_clear_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 6)
+    models = tmp_path / "models"
+    models.mkdir()
+    model = models / "mine.onnx"
+    shutil.copy(resolve_model("autosimnet-paper"), model)
+    with Catalogue.open(folder, model=model) as first:
+        first.index()
+    shutil.copy(resolve_model(None), model)  # same file name, other weights: the stored vectors are stale
+    with Catalogue.open(folder, model=model) as second:
+        change = second.model_change()
+        assert change is not None and change[1] == 6 and change[0].startswith("autosimnet-paper")
+        report = second.index()
+        assert report.rebuilt and report.changed == 6 and second.count() == 6
 
 
 def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

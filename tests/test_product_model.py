@@ -67,10 +67,10 @@ def test_colour_weight_moves_the_ranking() -> None:
     assert similarity(np.array([0.0]), 1.0)[0] == pytest.approx(1.0)
 
 
-def test_shipped_product_model_keeps_its_contract() -> None:
+def test_shipped_fast_model_keeps_the_product_contract() -> None:
     from autosimnet_desktop.core.encoder import Encoder
 
-    path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-product.onnx"
+    path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-fast.onnx"
     assert path.stat().st_size <= 20_000_000
     enc = Encoder(path, threads=1)
     meta = enc.info.metadata

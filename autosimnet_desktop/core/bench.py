@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .catalogue import INDEX_FILE, STORE_FILE, Catalogue, load_encoder
-from .datadirs import catalogue_data_dir
+from .datadirs import model_data_dir
 from .encoder import Encoder
 from .imaging import load_for_model
 from .indexer import IndexSettings, decode_chunk, plan_chunks
@@ -43,6 +43,18 @@ TARGETS = {
     "recall_at_10": 0.99,
     "index_10k_small_seconds": 15.0,
 }
+# Issue 17: the fine-tuned default model ("Best match") trades encoder speed for quality within these bounds;
+# the fast model must be no slower than product 1.2 was on the 2-core host (1,058 thumbnails/s, 386 big photos/s).
+MODEL_TARGETS = {
+    "autosimnet-best": {"big_images_per_second": 150.0, "small_images_per_second": 250.0,
+                        "query_p95_ms_100k": 20.0, "index_10k_small_seconds": 40.0},
+    "autosimnet-fast": {"big_images_per_second": 386.0, "small_images_per_second": 1058.0},
+}
+
+
+def targets_for(model_name: str) -> dict[str, float]:
+    """The targets a model's figures are held to (the shared ones, with its own where it has them)."""
+    return {**TARGETS, **MODEL_TARGETS.get(model_name, {})}
 
 
 # Instructions that set the encoder's speed: without an int8 dot product (VNNI), the default model's int8
@@ -273,7 +285,7 @@ def synthetic_catalogue(root: Path, encoder: Encoder, vectors: np.ndarray,
     folder = root / "folder"
     folder.mkdir(parents=True, exist_ok=True)
     data_root = root / "data"
-    data_dir = catalogue_data_dir(folder, data_root)
+    data_dir = model_data_dir(folder, encoder.info.path, data_root)
     store = Store(data_dir / STORE_FILE)
     store.begin()
     store.set_meta(model_sha256=encoder.info.sha256, model_label=encoder.info.label, model_dim=encoder.dim,
@@ -354,7 +366,8 @@ def run(model: str | None = None, quick: bool = False, log: Log = print) -> dict
     results: dict[str, Any] = {
         "machine": {"cpus": workers, "python": platform.python_version(), "platform": platform.platform(),
                     **cpu_description()},
-        "model": {"label": encoder.info.label, "dim": encoder.dim, "sha256": encoder.info.sha256[:12]},
+        "model": {"label": encoder.info.label, "name": encoder.info.name, "dim": encoder.dim,
+                  "sha256": encoder.info.sha256[:12]},
         "quick": quick,
     }
     with tempfile.TemporaryDirectory(prefix="autosimnet-bench-") as tmp:
@@ -389,8 +402,9 @@ def verdicts(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "index_10k_small_seconds": results["small"]["seconds"] * 10_000 / results["small"]["images"],
     }
     lower_is_better = {"query_p95_ms_100k", "index_10k_small_seconds"}
-    return {name: {"target": TARGETS[name], "measured": value,
-                   "met": value <= TARGETS[name] if name in lower_is_better else value >= TARGETS[name]}
+    targets = targets_for(results["model"].get("name", ""))
+    return {name: {"target": targets[name], "measured": value,
+                   "met": value <= targets[name] if name in lower_is_better else value >= targets[name]}
             for name, value in figures.items()}
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ..locations import resolve_model
-from .datadirs import absolute_folder, catalogue_data_dir, exclusive_lock
+from .datadirs import absolute_folder, exclusive_lock, model_data_dir
 from .encoder import Encoder, ModelInfo
 from .fusion import Segments, fused_distances, segments_from_metadata
 from .imaging import load_for_model
@@ -131,7 +131,7 @@ class Catalogue:
             self.segments: Segments | None = segments_from_metadata(self.model.metadata)
         except ValueError as exc:
             raise ModelError(f"{self.model.label}: {exc}") from None
-        self.data_dir = catalogue_data_dir(self.folder, data_dir)
+        self.data_dir = model_data_dir(self.folder, self.model.path, data_dir)  # one index per model
         self.settings = settings or IndexSettings(workers=workers)
         self.workers = max(1, self.settings.workers or os.cpu_count() or 1)
         try:
@@ -302,7 +302,7 @@ class Catalogue:
         segments = self.segments
         if segments is None:
             raise ModelError(f"{self.model.label} has no separate colour and shape parts, so the colour weight "
-                             "cannot be changed (a fused model such as autosimnet-product can)")
+                             "cannot be changed (a fused model such as autosimnet-best or autosimnet-fast can)")
         if abs(weight - segments.default_weight) < 1e-6:
             return None  # the HNSW distances are exactly d_w at the model's own weight
         return lambda query, candidates: fused_distances(query, candidates, segments, weight)

@@ -42,6 +42,15 @@ def catalogue_data_dir(folder: str | os.PathLike[str], override: str | os.PathLi
     return base / "catalogues" / folder_key(folder)
 
 
+def model_data_dir(folder: str | os.PathLike[str], model: str | os.PathLike[str],
+                   override: str | os.PathLike[str] | None = None) -> Path:
+    """The store and vector index of `folder` as encoded by one model (keyed by the model file's name).
+
+    Each model keeps its own index, so switching to another model and back re-encodes nothing."""
+    key = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).stem)[:60].strip("._") or "model"
+    return catalogue_data_dir(folder, override) / "models" / key
+
+
 def thumbnail_cache_dir(folder: str | os.PathLike[str], override: str | os.PathLike[str] | None = None) -> Path:
     """The folder for cached thumbnails of `folder` (disposable: it lives in the user cache)."""
     root = _root(override)

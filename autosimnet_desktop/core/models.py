@@ -14,17 +14,20 @@ from .fusion import segments_from_metadata
 class ShippedModel:
     """One model file in resources/models and what its metadata says about it."""
 
-    file: str  # e.g. "autosimnet-product.onnx": what --model and the settings store
+    file: str  # e.g. "autosimnet-best.onnx": what --model and the settings store
     name: str  # metadata model_name
     version: str
     dim: int
     colour: bool  # input in colour
     fused: bool  # separate shape and colour parts: the colour <-> shape balance applies
     default: bool
+    display_name: str = ""  # metadata display_name: what a shop owner reads, e.g. "Best match"
 
     @property
     def label(self) -> str:
-        """The menu text, e.g. 'autosimnet-product 1.0: shape and colour, 256 values'."""
+        """The menu text: the display name ('Best match'), else e.g. 'my-model 1.0: shape and colour, 256 values'."""
+        if self.display_name:
+            return self.display_name
         kind = "shape and colour" if self.fused else ("colour" if self.colour else "shape only, greyscale")
         return f"{self.name} {self.version}".strip() + f": {kind}, {self.dim:,} values"
 
@@ -40,7 +43,8 @@ def _describe(path: Path) -> ShippedModel:
         fused = False
     dim = int(meta.get("embedding_size") or session.get_outputs()[0].shape[-1])
     return ShippedModel(path.name, meta.get("model_name", path.stem), meta.get("model_version", ""), dim,
-                        meta.get("colour_mode", "L") != "L", fused, path.name == DEFAULT_MODEL)
+                        meta.get("colour_mode", "L") != "L", fused, path.name == DEFAULT_MODEL,
+                        meta.get("display_name", "").strip())
 
 
 @cache
