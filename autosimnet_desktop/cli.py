@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     balance = _Parser(add_help=False)
     balance.add_argument("--colour-weight", type=_fraction, metavar="W",
                          help="0 matches shape only, 1 colour only (default: the model's own balance; "
-                              "needs a model with a colour part, such as the default autosimnet-product)")
+                              "needs a model with a colour part, such as the default autosimnet-best)")
 
     parser = _Parser(prog="autosimnet", parents=[common],
                      description="Find visually similar products in your own catalogue folder, offline.")
@@ -181,7 +181,7 @@ def _colour_weight(args: argparse.Namespace, catalogue: Catalogue) -> float | No
     if weight is not None and catalogue.segments is None:
         raise UsageError(f"--colour-weight needs a model with separate shape and colour parts; "
                          f"{catalogue.model.label} has one embedding (leave the option out, or use "
-                         f"--model autosimnet-product)")
+                         f"--model autosimnet-best)")
     return weight
 
 

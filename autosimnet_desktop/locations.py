@@ -6,7 +6,9 @@ import sys
 from functools import cache
 from pathlib import Path
 
-DEFAULT_MODEL = "autosimnet-product.onnx"  # the fused shape+colour model; the paper DAE stays selectable
+DEFAULT_MODEL = "autosimnet-best.onnx"  # "Best match": fused shape+colour; "Fast" and the paper DAE stay selectable
+# Shipped names that were retired, and the shipped model that took each one's place (scripts keep working).
+RENAMED = {"autosimnet-product": "autosimnet-fast"}
 
 
 def frozen_bundle() -> Path | None:
@@ -45,9 +47,11 @@ def resolve_model(name_or_path: str | None) -> Path:
     candidate = Path(name_or_path).expanduser()
     if candidate.suffix == ".onnx" and candidate.exists():
         return candidate
-    shipped = models_dir() / (name_or_path if name_or_path.endswith(".onnx") else f"{name_or_path}.onnx")
-    if shipped.exists():
-        return shipped
+    stem = name_or_path.removesuffix(".onnx")
+    for name in (stem, RENAMED.get(stem)):
+        shipped = models_dir() / f"{name}.onnx"
+        if name and shipped.exists():
+            return shipped
     return candidate
 
 

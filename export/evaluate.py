@@ -26,6 +26,13 @@ def load_eval_set(data: str, spec: Preprocess, part: str, limit: int | None) -> 
         return fashion_mnist(DEFAULT_FASHION_MNIST, "t10k", spec, limit)
     if Path(data).is_dir() and (Path(data) / "train-images-idx3-ubyte.gz").exists():
         return fashion_mnist(Path(data), "t10k", spec, limit)
+    if part == "validation":  # the validation split of the training part: for choices, instead of the held-out part
+        from .train_product import validation
+
+        ds = photo_folder(Path(data), spec, "train")
+        keep = [i for i, f in enumerate(ds.files) if validation(f)][:limit]
+        return Dataset(f"{Path(data).name}-validation", ds.images[keep], {k: [v[i] for i in keep] for k, v in
+                                                                          ds.labels.items()}, [ds.files[i] for i in keep])
     return photo_folder(Path(data), spec, part, limit)
 
 
@@ -83,25 +90,61 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def summary(runs: list[dict]) -> str:
+    """One P@10 table over several evaluation sets: a row per method, a column per set and label."""
+    columns = [(r["set"], label) for r in runs for label in r["labels"]]
+    names: list[str] = []
+    for r in runs:
+        names += [m["name"] for m in r["methods"] if m["name"] not in names]
+    lines = ["P@10, each image queried against all the others of its set:", "",
+             "| method | " + " | ".join(f"{s} {label}" for s, label in columns) + " |",
+             "|---|" + "---:|" * len(columns)]
+    for name in names:
+        cells = []
+        for r in runs:
+            method = next((m for m in r["methods"] if m["name"] == name), None)
+            for label in r["labels"]:
+                cells.append(f"{method['scores'][label]['p_at_10']:.3f}" if method else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def comparison_models() -> list[Path]:
+    """Every shipped model (resources/models) and every kept comparison model (export/models)."""
+    root = Path(__file__).resolve().parent.parent
+    return sorted((root / "resources" / "models").glob("*.onnx")) + sorted((root / "export" / "models").glob("*.onnx"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(prog="python -m export.evaluate", description=__doc__)
     p.add_argument("--model", type=Path, action="append", default=[], help="ONNX encoder; repeat to compare several")
-    p.add_argument("--data", required=True, help="'fashion-mnist' (test split) or a folder of photos with labels.csv")
-    p.add_argument("--part", choices=["holdout", "train", "all"], default="holdout",
-                   help="which part of a photo folder (default: the part training never sees)")
+    p.add_argument("--all-models", action="store_true",
+                   help="add every model of resources/models and export/models (shipped and comparison models)")
+    p.add_argument("--data", action="append", required=True,
+                   help="'fashion-mnist' (test split) or a folder of photos with labels.csv; repeat for several sets")
+    p.add_argument("--part", choices=["holdout", "train", "validation", "all"], default="holdout",
+                   help="which part of a photo folder (default: the part training never sees; 'validation': the "
+                        "validation split of the training part, for choosing between variants)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     a = p.parse_args(argv)
-    for model in a.model:
+    models = a.model + (comparison_models() if a.all_models else [])
+    for model in models:
         if not model.is_file():
             p.error(f"model not found: {model}")
-    if a.data != "fashion-mnist" and not Path(a.data).is_dir():
-        p.error(f"data folder not found: {a.data}")
-    results = evaluate(a.data, a.model, a.part, a.limit, log=lambda s: print(s, file=sys.stderr))
-    print(markdown(results))
+    for data in a.data:
+        if data != "fashion-mnist" and not Path(data).is_dir():
+            p.error(f"data folder not found: {data}")
+    runs = []
+    for data in a.data:
+        results = evaluate(data, models, a.part, a.limit, log=lambda s: print(s, file=sys.stderr))
+        print(markdown(results) + "\n")
+        runs.append(results)
+    if len(runs) > 1:
+        print(summary(runs))
     if a.json:
-        a.json.write_text(json.dumps(results, indent=2))
+        a.json.write_text(json.dumps(runs[0] if len(runs) == 1 else runs, indent=2))
     return 0
 
 

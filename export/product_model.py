@@ -228,6 +228,11 @@ class ProductModel(nn.Module):
 
     def forward(self, image: torch.Tensor, joint_weight: float = JOINT_WEIGHT) -> dict[str, torch.Tensor]:
         s, c = self.encoder.segments(image)
+        return self.heads_of(s, c, joint_weight)
+
+    def heads_of(self, s: torch.Tensor, c: torch.Tensor | None,
+                 joint_weight: float = JOINT_WEIGHT) -> dict[str, torch.Tensor]:
+        """Every head's logits from the unit shape and colour segments."""
         out = {}
         for name, head in self.heads.items():
             if name == "baseColour":

@@ -35,6 +35,9 @@ from .data import DEFAULT_FASHION_MNIST, fashion_mnist, photo_folder
 # activations. Measured on the default model: 1.09x the encoder's images/s, and embeddings closer to the float
 # model's (cosine 0.9998 against 0.9967 on held-out photos; resources/models/README.md).
 QUANTIZED_OPS = ["Conv", "Relu"]
+# The default model (EfficientNet-Lite0) clips at 6 (ReLU6, exported as Clip) and adds residuals: with Clip listed
+# it is folded like a ReLU, and with Add the residual sums stay in int8 between int8 convolutions (--ops).
+BACKBONE_OPS = ["Conv", "Relu", "Clip", "Add"]
 
 
 def calibration_images(encoder: Encoder, folders: list[Path], fmnist: Path | None, per_source: int,
@@ -51,7 +54,8 @@ def calibration_images(encoder: Encoder, folders: list[Path], fmnist: Path | Non
     return np.concatenate(picked)
 
 
-def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | None = None, batch: int = 32) -> None:
+def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | None = None, batch: int = 32,
+             ops: list[str] | None = None) -> None:
     """Write the int8 QDQ version of `source` to `out`, metadata contract included."""
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
@@ -72,13 +76,13 @@ def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | No
         quant_pre_process(str(source), str(prepared))
         quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        op_types_to_quantize=QUANTIZED_OPS, per_channel=True, reduce_range=True)
+                        op_types_to_quantize=ops or QUANTIZED_OPS, per_channel=True, reduce_range=True)
     float_model, model = onnx.load(str(source)), onnx.load(str(out))
     meta = {p.key: p.value for p in float_model.metadata_props}
     meta[Key.MODEL_VERSION] = version or f"{meta.get(Key.MODEL_VERSION, '1.0')}-int8"
-    meta[Key.QUANTIZATION] = (f"int8 QDQ convolutions, ReLUs folded in (per-channel 7-bit weights, uint8 "
-                            f"activations), calibrated on {len(calibration)} training images; float model sha256 "
-                            f"{file_sha256(source)}")
+    meta[Key.QUANTIZATION] = (f"int8 QDQ {', '.join(ops or QUANTIZED_OPS)} (activations folded in; per-channel "
+                              f"7-bit weights, uint8 activations), calibrated on {len(calibration)} training "
+                              f"images; float model sha256 {file_sha256(source)}")
     del model.metadata_props[:]
     for key, value in meta.items():
         entry = model.metadata_props.add()
@@ -116,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-source", type=int, default=1000, help="calibration images per source")
     p.add_argument("--version", default=None, help="model_version of the result (default: the float one's + '-int8')")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--ops", default=",".join(QUANTIZED_OPS),
+                   help=f"operators to quantise (default %(default)s; the default model: {','.join(BACKBONE_OPS)})")
     p.add_argument("--json", type=Path, default=None, help="write the agreement figures here")
     a = p.parse_args(argv)
     if not a.model.is_file():
@@ -129,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     calibration = calibration_images(encoder, a.folder, Path(a.fashion_mnist) if a.fashion_mnist else None,
                                      a.per_source)
     print(f"calibrating on {len(calibration)} training images...", file=sys.stderr)
-    quantize(a.model, a.out, calibration, a.version)
+    quantize(a.model, a.out, calibration, a.version, ops=[o for o in a.ops.split(",") if o])
     held_out = [photo_folder(folder, encoder.preprocess, part="holdout").images for folder in a.folder]
     check = np.concatenate(held_out) if held_out else calibration
     figures = agreement(a.model, a.out, check)

@@ -83,6 +83,47 @@ def folder_cache(cache: Path, folder: Path, limit: int | None = None) -> dict:
     return _cached(cache / f"{folder.name}-{key}-train-{limit or 'all'}.npz", build)
 
 
+def products(cache: Path, folders: list[str], limit: int | None = None) -> dict:
+    """The training parts of one or more photo folders, merged; `source` says which folder each image is from."""
+    parts = [folder_cache(cache, Path(f), limit) for f in folders]
+    if len(parts) == 1:
+        return {**parts[0], "source": np.zeros(len(parts[0]["files"]), np.int64)}
+    labels = {k: [v for p in parts for v in p["labels"][k]] for k in parts[0]["labels"]}
+    return {"rgb": np.concatenate([p["rgb"] for p in parts]), "gray": np.concatenate([p["gray"] for p in parts]),
+            "files": [f for p in parts for f in p["files"]], "labels": labels,
+            "source": np.concatenate([np.full(len(p["files"]), i) for i, p in enumerate(parts)])}
+
+
+@torch.no_grad()
+def teacher_segments(run_dir: Path, folders: list[str], files: list[str], cache: Path, log=print
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit shape and colour segments of the export.train_best model of `run_dir` for each product image."""
+    from .best_model import BestConfig, BestEncoder
+    from .train_best import chosen_size, folder_part, normalise
+
+    summary = json.loads((run_dir / "train.json").read_text())
+    size = chosen_size(summary)
+    teacher = BestEncoder(BestConfig.from_dict(summary["config"]["model"])).eval()
+    teacher.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+    shapes, colours, seen = [], [], []
+    for folder in folders:
+        part = folder_part(cache, Path(folder), size)
+        for i in range(0, len(part["rgb"]), 128):
+            s, c = teacher.segments(normalise(torch.from_numpy(part["rgb"][i:i + 128].astype(np.float32) / 255.0)))
+            shapes.append(s)
+            colours.append(c)
+        seen += part["files"]
+    if seen != list(files):
+        raise SystemExit("error: the teacher's images are not the student's (different folders or --limit)")
+    log(f"teacher {run_dir}: segments of {len(seen)} images at {size} px")
+    return torch.cat(shapes), torch.cat(colours)
+
+
+def relational_loss(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of the two batches' cosine-similarity matrices (any embedding sizes)."""
+    return F.mse_loss(student @ student.t(), teacher @ teacher.t())
+
+
 # ---------------------------------------------------------------- training
 
 @dataclass
@@ -92,6 +133,10 @@ class ProductTrainConfig:
     model: ProductConfig = field(default_factory=ProductConfig)
     fashion_mnist: str | None = str(DEFAULT_FASHION_MNIST)
     folder: str | None = None
+    extra_folders: tuple[str, ...] = ()  # more photo folders (their training parts); validation stays on `folder`
+    teacher: str | None = None    # an export.train_best run to distil from (relational, per segment)
+    distill_weight: float = 20.0
+    gamma: bool = True            # the augmentation's mild gamma (a colour change); --no-gamma leaves colour alone
     epochs: int = 30
     batch_size: int = 64          # product images per step (plus as many Fashion-MNIST images)
     lr: float = 2e-3
@@ -107,7 +152,7 @@ class ProductTrainConfig:
     cache: str = "/work/runs/cache"
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def augment(x: torch.Tensor, gen: torch.Generator, gamma: bool = True) -> torch.Tensor:
     """Random flip, scale 0.8-1.1, shift up to 10%, mild gamma: a product photo framed a little differently."""
     n = len(x)
     scale = 0.8 + 0.3 * torch.rand(n, generator=gen)
@@ -120,8 +165,8 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     # grid_sample pads with 0; sample the inverted image so the new border is white, like the studio background
     out = 1.0 - F.grid_sample(1.0 - x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    gamma = torch.exp(0.15 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1))
-    return out.clamp(1e-6, 1.0) ** gamma
+    g = torch.exp(0.15 * (2 * torch.rand(n, 1, 1, 1, generator=gen) - 1))
+    return out.clamp(1e-6, 1.0) ** g if gamma else out.clamp(0.0, 1.0)
 
 
 def kmeans_prototypes(rgb: np.ndarray, k: int, pool: int, seed: int = 0, samples: int = 60000,
@@ -249,11 +294,13 @@ def reselect(run_dir: Path, rule: str, log=print) -> dict:
     summary = json.loads((run_dir / "train.json").read_text())
     c = summary["config"]
     cfg = ProductTrainConfig(**{**c, "model": ProductConfig.from_dict(c["model"]), "weight_rule": rule,
-                                "heads": tuple(c["heads"]), "joint_weight": tuple(c.get("joint_weight", (0.5, 0.5)))})
+                                "heads": tuple(c["heads"]), "joint_weight": tuple(c.get("joint_weight", (0.5, 0.5))),
+                                "extra_folders": tuple(c.get("extra_folders", ()))})
     model = ProductModel(cfg.model, {})
     model.encoder.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
-    prod = folder_cache(Path(cfg.cache), Path(cfg.folder), cfg.limit) if cfg.folder else None
-    p_val = np.flatnonzero([validation(f) for f in prod["files"]]) if prod is not None else None
+    prod = products(Path(cfg.cache), [cfg.folder, *cfg.extra_folders], cfg.limit) if cfg.folder else None
+    p_val = np.flatnonzero([validation(f) and s == 0 for f, s in zip(prod["files"], prod["source"])]) \
+        if prod is not None else None
     fm = f_val = None
     if cfg.fashion_mnist:
         fm = fmnist_cache(Path(cfg.cache), Path(cfg.fashion_mnist), cfg.limit)
@@ -277,13 +324,20 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
     heads: dict[str, int] = {}
     classes: dict[str, list[str]] = {}
 
-    prod = None
+    prod = teacher = None
     if cfg.folder:
-        prod = folder_cache(cache, Path(cfg.folder), cfg.limit)
+        prod = products(cache, [cfg.folder, *cfg.extra_folders], cfg.limit)
         is_val = np.array([validation(f) for f in prod["files"]])
-        p_trn, p_val = np.flatnonzero(~is_val), np.flatnonzero(is_val)
-        sources.append(f"{Path(cfg.folder).name} training part ({len(p_trn)} train + {len(p_val)} validation, "
-                       f"labels {', '.join(h for h in PRODUCT_LABELS if h in cfg.heads)})")
+        # validation is scored on the first folder only; the other folders' validation images are left out
+        p_trn, p_val = np.flatnonzero(~is_val), np.flatnonzero(is_val & (prod["source"] == 0))
+        for i, f in enumerate([cfg.folder, *cfg.extra_folders]):
+            mine = prod["source"] == i
+            sources.append(f"{Path(f).name} training part ({int((mine & ~is_val).sum())} train + "
+                           f"{int((mine & is_val).sum())} validation, "
+                           f"labels {', '.join(h for h in PRODUCT_LABELS if h in cfg.heads)})")
+        if cfg.teacher:
+            teacher = teacher_segments(Path(cfg.teacher), [cfg.folder, *cfg.extra_folders], prod["files"], cache, log)
+            sources.append(f"distilled from {Path(cfg.teacher).name} (relational, weight {cfg.distill_weight:g})")
         targets = {}
         if "joint" in cfg.heads:
             pairs = [f"{a}|{b}" for a, b in zip(prod["labels"]["articleType"], prod["labels"]["baseColour"])]
@@ -360,14 +414,18 @@ def train(cfg: ProductTrainConfig, out_dir: Path, log=print) -> dict:
                 x = _to_float(prod["rgb"][idx])
                 lo, hi = cfg.joint_weight
                 joint_w = lo if lo == hi else float(rng.uniform(lo, hi))
-                out = model(augment(x, gen) if cfg.augment else x, joint_weight=joint_w)
+                s, c = model.encoder.segments(augment(x, gen, cfg.gamma) if cfg.augment else x)
+                out = model.heads_of(s, c, joint_weight=joint_w)
                 for name in (*PRODUCT_LABELS, "joint"):
                     if name in out:
                         losses[name] = F.cross_entropy(out[name], targets[name][idx], ignore_index=-100)
+                if teacher is not None:
+                    losses["distill"] = cfg.distill_weight * (relational_loss(s, teacher[0][idx])
+                                                              + relational_loss(c, teacher[1][idx]))
             if fm is not None and "fmnist" in heads:
                 idx = rng.choice(f_trn, cfg.batch_size, replace=False)
                 x = _to_float(fm["images"][idx])
-                out = model(augment(x, gen) if cfg.augment else x)
+                out = model(augment(x, gen, cfg.gamma) if cfg.augment else x)
                 losses["fmnist"] = F.cross_entropy(out["fmnist"], f_targets[idx])
             loss = sum(losses.values())
             optimiser.zero_grad(set_to_none=True)
@@ -441,7 +499,8 @@ def training_images(summary: dict, per_source: int = 2000) -> np.ndarray:
     cfg = summary["config"]
     parts = []
     if cfg.get("folder"):
-        parts.append(folder_cache(Path(cfg["cache"]), Path(cfg["folder"]), cfg.get("limit"))["rgb"][:per_source])
+        for folder in [cfg["folder"], *cfg.get("extra_folders", ())]:
+            parts.append(folder_cache(Path(cfg["cache"]), Path(folder), cfg.get("limit"))["rgb"][:per_source])
     if cfg.get("fashion_mnist"):
         gray = fmnist_cache(Path(cfg["cache"]), Path(cfg["fashion_mnist"]), cfg.get("limit"))["images"][:per_source]
         parts.append(np.repeat(gray[:, None], 3, axis=1))
@@ -480,6 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fashion-mnist", default=str(DEFAULT_FASHION_MNIST), metavar="DIR",
                    help="Fashion-MNIST idx folder ('none' to leave it out; default %(default)s)")
     p.add_argument("--folder", default=None, help="photo folder with labels.csv (only its training part is used)")
+    p.add_argument("--extra-folder", action="append", default=[],
+                   help="another photo folder to train on (its training part); repeatable")
+    p.add_argument("--teacher", default=None, metavar="RUN", help="export.train_best run to distil from")
+    p.add_argument("--distill-weight", type=float, default=20.0)
+    p.add_argument("--gamma", action=argparse.BooleanOptionalAction, default=True,
+                   help="mild gamma in the augmentation (default on; --no-gamma: no colour change)")
     p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
@@ -525,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     if model.embedding_dim > 256:
         p.error(f"embedding would have {model.embedding_dim} values; at most 256")
     cfg = ProductTrainConfig(model=model, fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist,
-                             folder=a.folder, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                             folder=a.folder, extra_folders=tuple(a.extra_folder), teacher=a.teacher,
+                             distill_weight=a.distill_weight, gamma=a.gamma, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
                              augment=not a.no_augment, heads=tuple(h for h in a.heads.split(",") if h),
                              colour_weight=a.colour_weight, weight_rule=a.weight_rule, seed=a.seed,
                              joint_weight=tuple(float(v) for v in (a.joint_weight.split(":") * 2)[:2]),

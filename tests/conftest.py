@@ -12,7 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAPER_MODEL = ROOT / "resources" / "models" / "autosimnet-paper.onnx"
-PRODUCT_MODEL = ROOT / "resources" / "models" / "autosimnet-product.onnx"
+BEST_MODEL = ROOT / "resources" / "models" / "autosimnet-best.onnx"  # the default ("Best match")
+FAST_MODEL = ROOT / "resources" / "models" / "autosimnet-fast.onnx"  # the 64x64 product encoder ("Fast")
+PRODUCT_MODEL = FAST_MODEL  # tests that need any fused [shape | colour] model use the fast one
 
 
 @pytest.fixture(autouse=True)

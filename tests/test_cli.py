@@ -215,13 +215,22 @@ def test_colour_weight_on_query_and_related(shop: Path, capsys: pytest.CaptureFi
         assert code == 2 and len(err.strip().splitlines()) == 1
 
 
+def test_the_retired_product_model_name_still_works(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "index", str(shop), "--quiet", "--model", "autosimnet-product")
+    assert code == 0
+    code, out, _ = run(capsys, "info", "--folder", str(shop), "--model", "autosimnet-product", "--json")
+    assert code == 0 and json.loads(out)["model_label"].startswith("autosimnet-fast")
+
+
 def test_the_paper_model_stays_selectable_and_refuses_a_colour_weight(shop: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "index", str(shop), "--quiet")
     code, out, _ = run(capsys, "info", "--folder", str(shop), "--json")
-    assert code == 0 and json.loads(out)["model_label"].startswith("autosimnet-product")
-    code, out, _ = run(capsys, "index", str(shop), "--model", "autosimnet-paper")
-    assert code == 0 and "new 8" in out and "note: first index with autosimnet-paper" in out  # its own index
+    assert code == 0 and json.loads(out)["model_label"].startswith("autosimnet-best")
+    code, out, _ = run(capsys, "index", str(shop), "--model", "autosimnet-paper")  # its own index: 8 new
+    assert code == 0 and "new 8," in out and "note: first index with autosimnet-paper" in out
+    code, out, _ = run(capsys, "index", str(shop))  # back to the default: its index was kept, nothing re-encoded
+    assert code == 0 and "new 0, changed 0" in out and "unchanged 8" in out
     image = shop / "shoes" / "item-0000.jpg"
     code, out, _ = run(capsys, "query", str(image), "--folder", str(shop), "--model", "autosimnet-paper", "--json")
     assert code == 0 and json.loads(out)[0]["path"] == "shoes/item-0000.jpg"

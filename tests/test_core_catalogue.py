@@ -18,7 +18,7 @@ from autosimnet_desktop.core.files.reading import FileState, read_file
 from autosimnet_desktop.core.records import ImageError
 from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
-from autosimnet_desktop.locations import DEFAULT_MODEL
+from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import SpyIndex, add_hostile_files, add_unusual_good_files, make_catalogue, read_file_while_it_grows, write_photo
@@ -551,11 +551,11 @@ def coloured_products(folder: Path) -> None:
                 img.save(folder / shape / f"{colour}-{i}.png")
 
 
-def test_the_default_model_is_the_fused_product_model(tmp_path: Path) -> None:
+def test_the_default_model_is_a_fused_model(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 4)
     with open_catalogue(folder) as catalogue:
-        assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-product.onnx"
+        assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-best.onnx"
         assert catalogue.segments is not None and 0 < catalogue.segments.default_weight < 1
         assert catalogue.encoder.dim == catalogue.model.embedding_size <= 256
 

@@ -65,8 +65,8 @@ def test_colour_weight_moves_the_ranking() -> None:
         reweight(items, SEG, 1.5)
 
 
-def test_shipped_product_model_keeps_its_contract() -> None:
-    path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-product.onnx"
+def test_shipped_fast_model_keeps_the_product_contract() -> None:
+    path = Path(__file__).resolve().parent.parent / "resources" / "models" / "autosimnet-fast.onnx"
     assert path.stat().st_size <= 20_000_000
     enc = Encoder(path, threads=1)
     meta = enc.info.metadata

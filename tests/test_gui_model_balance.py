@@ -1,4 +1,4 @@
-"""The Model menu (shipped models, remembered, re-indexing with a clear message) and the Shape … Colour slider."""
+"""The Model menu (shipped models by display name, remembered, one index per model) and the Shape … Colour slider."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from autosimnet_desktop.core.search.fusion import Segments
+from autosimnet_desktop.core.model.encoder import Encoder
 from autosimnet_desktop.core.model.shipped import shipped_models
 from autosimnet_desktop.gui.app import catalogue_factory
 from autosimnet_desktop.gui.runtime.settings import Settings
 from autosimnet_desktop.gui.search.sources import QuerySource
-from autosimnet_desktop.locations import DEFAULT_MODEL, sample_catalogue
+from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model, sample_catalogue
 
 from .gui_support import FakeCatalogue, build_window, make_catalogue, open_and_index, result_rows
 
@@ -72,18 +73,18 @@ def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choic
     asked: list[str | None] = []
     window = build_window(qtbot, tmp_path, factory=lambda f: asked.append(window.current_model()) or FakeCatalogue(f))
     models = shipped_models()
-    assert [m.file for m in models] == [DEFAULT_MODEL, "autosimnet-paper.onnx"]
-    assert models[0].fused and models[0].dim <= 256 and not models[1].fused and models[1].dim == 2048
+    assert [m.file for m in models] == [DEFAULT_MODEL, "autosimnet-fast.onnx", "autosimnet-paper.onnx"]
+    assert all(m.fused and m.dim <= 256 for m in models[:2]) and not models[2].fused and models[2].dim == 2048
     window.actions_.model_menu.aboutToShow.emit()
     entries = lambda: [a.text() for a in window.actions_.model_group.actions()]
-    qtbot.waitUntil(lambda: len(entries()) == 2, timeout=10_000)
-    # The display name in the model's metadata (its name where it has none), without sizes or versions.
-    assert entries() == [f"{models[0].display_name} (default)", models[1].display_name]
-    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [True, False]
+    qtbot.waitUntil(lambda: len(entries()) == 3, timeout=10_000)
+    # The display name in the model's metadata, without sizes or versions.
+    assert entries() == ["Best match (default)", "Fast", "Paper (AutoSimNet DAE)"]
+    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [True, False, False]
 
     open_and_index(qtbot, window, make_catalogue(tmp_path / "shop"))
     first = window.session
-    window.actions_.model_group.actions()[1].trigger()
+    window.actions_.model_group.actions()[2].trigger()
     qtbot.waitUntil(lambda: window.session is not None and window.session is not first and window.session.is_open,
                     timeout=10_000)
     assert first.catalogue is None  # the old catalogue was closed before the new one opened
@@ -95,13 +96,16 @@ def test_the_model_menu_lists_the_shipped_models_by_name_and_remembers_the_choic
     assert window.settings.model == "" and window.current_model() is None
 
 
-def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searches(qtbot, tmp_path: Path) -> None:
+def test_switching_models_on_the_real_engine_keeps_each_index_and_searches_again(qtbot, tmp_path: Path) -> None:
     folder = tmp_path / "sample"
     for name in ("bag", "sneaker"):
         shutil.copytree(sample_catalogue() / name, folder / name)
     window = build_window(qtbot, tmp_path, factory=catalogue_factory(lambda: window.current_model(), None))
     open_and_index(qtbot, window, folder, timeout=60_000)
-    assert window.page.panel.colour_weight == 0.45
+    segments = Encoder(resolve_model(None)).info.card.segments
+    assert segments is not None
+    default_weight = segments.default_weight
+    assert window.page.panel.colour_weight == default_weight
     query = next((folder / "bag").iterdir())
     window.query(QuerySource.file(query))
     qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
@@ -109,12 +113,19 @@ def test_switching_models_on_the_real_engine_says_it_re_indexes_and_then_searche
     window.set_models(shipped_models())
     window.choose_model("autosimnet-paper.onnx")
     qtbot.waitUntil(lambda: "re-indexing" in window.messages.text, timeout=20_000)
-    assert window.messages.text.startswith(
-        "Model changed to autosimnet-paper-dae 1.1: re-indexing all 60 photos (they were indexed with "
-        "autosimnet-product 1.2)")
+    assert window.messages.text.startswith("Model changed to autosimnet-paper-dae 1.1: re-indexing all 60 photos")
     qtbot.waitUntil(lambda: window.messages.text.startswith("Re-indexed 60 photos with autosimnet-paper-dae 1.1"),
                     timeout=60_000)
     assert window.page.panel.colour_weight is None  # the paper's model has no colour part
     qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
     assert window.page.model.hit(0).path == f"bag/{query.name}"  # the search was run again on the new index
-    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [False, True]
+    assert [a.isChecked() for a in window.actions_.model_group.actions()] == [False, False, True]
+    paper_dir = window.session.catalogue.data_dir
+
+    window.choose_model(DEFAULT_MODEL)  # back: the default model's own index is still there, nothing re-indexed
+    qtbot.waitUntil(lambda: window.session is not None and window.session.is_open
+                    and window.page.panel.colour_weight == default_weight, timeout=20_000)
+    assert window.session.catalogue.data_dir != paper_dir and window.session.catalogue.model_change() is None
+    qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
+    assert window.page.model.hit(0).path == f"bag/{query.name}"
+    assert "re-indexing" not in window.messages.text

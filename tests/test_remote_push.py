@@ -145,7 +145,7 @@ def test_a_collection_of_another_model_is_refused_unless_recreated(shop: Catalog
     run_push(shop, collection)
     other = build_catalogue(shop.folder, Encoder(PRODUCT_MODEL), tmp_path / "data-product")
     other.index()
-    with pytest.raises(RemoteError, match="holds vectors of autosimnet-paper.* not of autosimnet-product.*--recreate"):
+    with pytest.raises(RemoteError, match="holds vectors of autosimnet-paper.* not of autosimnet-fast.*--recreate"):
         run_push(other, collection)
     assert remote_paths(collection) == sorted(shop.store.items())  # untouched
     report = run_push(other, collection, recreate=True)
@@ -153,7 +153,7 @@ def test_a_collection_of_another_model_is_refused_unless_recreated(shop: Catalog
     marker = collection.require_marker()
     assert (marker.model_sha256, marker.dim, marker.metric) == (other.model.sha256, 256, "cosine")
     # The first catalogue's state belongs to the old collection: its next push is refused, not half-applied.
-    with pytest.raises(RemoteError, match="holds vectors of autosimnet-product"):
+    with pytest.raises(RemoteError, match="holds vectors of autosimnet-fast"):
         run_push(shop, collection)
     other.close()
 

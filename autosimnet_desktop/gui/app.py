@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("folder", nargs="?", type=Path, help="catalogue folder to open")
     parser.add_argument("--sample", action="store_true", help="open the bundled sample catalogue")
     parser.add_argument("--query", type=Path, metavar="IMAGE", help="search for this image once the folder is open")
-    parser.add_argument("--model", metavar="NAME|PATH", help="shipped model name or ONNX file (default: autosimnet-product)")
+    parser.add_argument("--model", metavar="NAME|PATH", help="shipped model name or ONNX file (default: autosimnet-best, 'Best match')")
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where index data is kept")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser

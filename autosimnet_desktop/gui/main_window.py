@@ -309,7 +309,8 @@ class MainWindow(DropsAndPastes):
         self.models.set_models(models)
 
     def choose_model(self, file: str) -> None:
-        """Use the shipped model `file` from now on (remembered); the open catalogue is re-opened and re-indexed."""
+        """Use the shipped model `file` from now on (remembered); the open catalogue is re-opened with that model's
+        own index (indexed on the model's first use, brought up to date otherwise)."""
         in_use = self.models.in_use()
         self.models.remember(file)
         if file == in_use or self.session is None:

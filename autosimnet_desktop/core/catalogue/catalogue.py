@@ -239,7 +239,7 @@ class Catalogue:
         segments = self.segments
         if segments is None:
             raise ModelError(f"{self.model.label} has no separate colour and shape parts, so the colour weight "
-                             "cannot be changed (a fused model such as autosimnet-product can)")
+                             "cannot be changed (a fused model such as autosimnet-best or autosimnet-fast can)")
         if abs(weight - segments.default_weight) < 1e-6:
             return None  # the HNSW distances are exactly d_w at the model's own weight
         return lambda query, candidates: fused_distances(query, candidates, segments, weight)

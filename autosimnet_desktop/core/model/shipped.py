@@ -15,7 +15,7 @@ from autosimnet_desktop.core.model.runtime import onnxruntime
 class ShippedModel:
     """One model file in resources/models and what its metadata says about it."""
 
-    file: str  # e.g. "autosimnet-product.onnx": what --model and the settings store
+    file: str  # e.g. "autosimnet-best.onnx": what --model and the settings store
     name: str  # metadata model_name
     version: str
     dim: int
@@ -26,7 +26,7 @@ class ShippedModel:
 
     @property
     def label(self) -> str:
-        """The menu text, e.g. 'autosimnet-product 1.0: shape and colour, 256 values'."""
+        """A technical description, e.g. "autosimnet-best 2.0: shape and colour, 256 values"."""
         kind = "shape and colour" if self.fused else ("colour" if self.colour else "shape only, greyscale")
         return f"{self.name} {self.version}".strip() + f": {kind}, {self.dim:,} values"
 

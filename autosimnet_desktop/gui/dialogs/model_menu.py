@@ -36,7 +36,10 @@ class ModelMenu(QObject):
     def current(self) -> str | None:
         """The model new catalogues open with: --model, else the menu's choice, else None (the default)."""
         # The catalogue factory asks from a pool thread; one QSettings object must not be used from two threads.
-        return self.override or self._chosen or None
+        chosen = self._chosen
+        if chosen and not resolve_model(chosen).is_file():
+            chosen = ""  # a stored choice whose file is no longer shipped: the default model
+        return self.override or chosen or None
 
     def remember(self, file: str) -> None:
         """Make the shipped model `file` the choice from now on, over any --model."""
@@ -71,7 +74,7 @@ class ModelMenu(QObject):
             group.addAction(action)
             action.triggered.connect(lambda _checked=False, f=model.file: self._choose(f))
         menu.addSeparator()
-        note = menu.addAction("Changing the model re-indexes the open catalogue")
+        note = menu.addAction("Each model keeps its own index: a model's first use indexes the catalogue")
         note.setEnabled(False)
         self.check()
 
