@@ -17,7 +17,7 @@ from autosimnet_desktop.core.encoder import Encoder
 from autosimnet_desktop.core.imaging import ImageError
 from autosimnet_desktop.core.indexer import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
-from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model
+from autosimnet_desktop.locations import DEFAULT_MODEL
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import add_hostile_files, add_unusual_good_files, make_catalogue, write_photo
@@ -365,25 +365,29 @@ def test_a_batch_that_fails_to_record_rolls_back_even_when_the_run_was_cancelled
     reopened.close()
 
 
-def test_model_change_rebuilds_and_says_so(tmp_path: Path, encoder: Encoder) -> None:
+def test_model_change_rebuilds_and_says_so(tmp_path: Path) -> None:
+    # A model file replaced under the same name (an update): its stored vectors are stale and are rebuilt.
     onnx = pytest.importorskip("onnx", reason="the onnx package (test extra) edits model metadata")
-    other_path = tmp_path / "other.onnx"
+    model_path = tmp_path / "models" / "mine.onnx"
+    model_path.parent.mkdir()
+    shutil.copy(PAPER_MODEL, model_path)
+    folder = tmp_path / "shop"
+    make_catalogue(folder, 8)
+    Catalogue(folder, load_encoder(model_path)).index()
+
     proto = onnx.load(str(PAPER_MODEL))
     entry = proto.metadata_props.add()
     entry.key, entry.value = "model_version", "test-copy"
-    onnx.save(proto, str(other_path))
-    folder = tmp_path / "shop"
-    make_catalogue(folder, 8)
-    Catalogue(folder, encoder).index()
-
-    switched = Catalogue(folder, load_encoder(other_path))
+    onnx.save(proto, str(model_path))
+    switched = Catalogue(folder, load_encoder(model_path))
     assert switched.count() == 0 and "built with" in switched.info().note
     assert switched.query(folder / "shoes" / "item-0000.jpg") == []
     report = switched.index()
     assert report.rebuilt and report.changed == 8 and "re-encodes" in report.message
     assert switched.count() == 8
     switched.close()
-    assert Catalogue(folder, encoder).index().rebuilt  # and back again
+    shutil.copy(PAPER_MODEL, model_path)
+    assert Catalogue(folder, load_encoder(model_path)).index().rebuilt  # and back again
 
 
 def test_open_reports_missing_folder_and_bad_model(tmp_path: Path) -> None:
@@ -558,11 +562,11 @@ def coloured_products(folder: Path) -> None:
                 img.save(folder / shape / f"{colour}-{i}.png")
 
 
-def test_the_default_model_is_the_fused_product_model(tmp_path: Path) -> None:
+def test_the_default_model_is_the_fused_best_model(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     make_catalogue(folder, 4)
     with Catalogue.open(folder) as catalogue:
-        assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-product.onnx"
+        assert catalogue.model.path.name == DEFAULT_MODEL == "autosimnet-best.onnx"
         assert catalogue.segments is not None and 0 < catalogue.default_colour_weight < 1
         assert catalogue.encoder.dim == catalogue.model.embedding_size <= 256
 
@@ -609,23 +613,6 @@ def test_switching_between_the_shipped_models_keeps_each_models_index(tmp_path: 
         assert back.model_change() is None and back.count() == 6
         report = back.index()
         assert report.unchanged == 6 and report.new == report.changed == 0 and not report.rebuilt
-
-
-def test_a_changed_model_file_rebuilds_its_index_with_a_clear_reason(tmp_path: Path) -> None:
-    folder = tmp_path / "shop"
-    make_catalogue(folder, 6)
-    models = tmp_path / "models"
-    models.mkdir()
-    model = models / "mine.onnx"
-    shutil.copy(resolve_model("autosimnet-paper"), model)
-    with Catalogue.open(folder, model=model) as first:
-        first.index()
-    shutil.copy(resolve_model(None), model)  # same file name, other weights: the stored vectors are stale
-    with Catalogue.open(folder, model=model) as second:
-        change = second.model_change()
-        assert change is not None and change[1] == 6 and change[0].startswith("autosimnet-paper")
-        report = second.index()
-        assert report.rebuilt and report.changed == 6 and second.count() == 6
 
 
 def test_an_image_the_model_cannot_embed_is_listed_not_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
