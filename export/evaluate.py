@@ -31,8 +31,8 @@ def load_eval_set(data: str, spec: Preprocess, part: str, limit: int | None) -> 
 
         ds = photo_folder(Path(data), spec, "train")
         keep = [i for i, f in enumerate(ds.files) if validation(f)][:limit]
-        return Dataset(f"{Path(data).name}-validation", ds.images[keep], {k: [v[i] for i in keep] for k, v in
-                                                                          ds.labels.items()}, [ds.files[i] for i in keep])
+        labels = {k: [v[i] for i in keep] for k, v in ds.labels.items()}
+        return Dataset(f"{Path(data).name}-validation", ds.images[keep], labels, [ds.files[i] for i in keep])
     return photo_folder(Path(data), spec, part, limit)
 
 

@@ -79,9 +79,9 @@ def quantize(source: Path, out: Path, calibration: np.ndarray, version: str | No
     float_model, model = onnx.load(str(source)), onnx.load(str(out))
     meta = {p.key: p.value for p in float_model.metadata_props}
     meta["model_version"] = version or f"{meta.get('model_version', '1.0')}-int8"
-    meta["quantization"] = (f"int8 QDQ {', '.join(ops or QUANTIZED_OPS)} (activations folded in; per-channel 7-bit weights, uint8 "
-                            f"activations), calibrated on {len(calibration)} training images; float model sha256 "
-                            f"{file_sha256(source)}")
+    meta["quantization"] = (f"int8 QDQ {', '.join(ops or QUANTIZED_OPS)} (activations folded in; per-channel "
+                            f"7-bit weights, uint8 activations), calibrated on {len(calibration)} training images; "
+                            f"float model sha256 {file_sha256(source)}")
     del model.metadata_props[:]
     for key, value in meta.items():
         entry = model.metadata_props.add()
