@@ -62,9 +62,9 @@ def _ensure_stdio() -> None:
         import ctypes
 
         if ctypes.windll.kernel32.AttachConsole(-1):  # -1: the console of the parent (cmd, PowerShell)
-            stream = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+            stream = open("CONOUT$", "w", encoding="utf-8", errors="replace")
     if stream is None:
-        stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        stream = open(os.devnull, "w", encoding="utf-8")
     sys.stdout = sys.stdout or stream
     sys.stderr = sys.stderr or stream
 

@@ -120,7 +120,8 @@ class BestModel(nn.Module):
         super().__init__()
         self.encoder = BestEncoder(cfg, pretrained)
         self.heads = nn.ModuleDict({
-            name: CosineHead(cfg.colour_dim if name == "baseColour" else cfg.shape_dim, n) for name, n in heads.items()})
+            name: CosineHead(cfg.colour_dim if name == "baseColour" else cfg.shape_dim, n)
+            for name, n in heads.items()})
 
     def forward(self, image: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
         s, c = self.encoder.segments(image)

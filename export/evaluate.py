@@ -31,8 +31,8 @@ def load_eval_set(data: str, spec: Preprocess, part: str, limit: int | None) -> 
 
         ds = photo_folder(Path(data), spec, "train")
         keep = [i for i, f in enumerate(ds.files) if validation(f)][:limit]
-        return Dataset(f"{Path(data).name}-validation", ds.images[keep], {k: [v[i] for i in keep] for k, v in
-                                                                          ds.labels.items()}, [ds.files[i] for i in keep])
+        labels = {k: [v[i] for i in keep] for k, v in ds.labels.items()}
+        return Dataset(f"{Path(data).name}-validation", ds.images[keep], labels, [ds.files[i] for i in keep])
     return photo_folder(Path(data), spec, part, limit)
 
 
@@ -66,7 +66,10 @@ def evaluate(data: str, models: list[Path], part: str = "holdout", limit: int | 
         seconds = time.perf_counter() - t0
         info = {"file": str(path), "embedding_size": encoder.dim, "metric": encoder.info.metric,
                 "encode_images_per_second": round(len(vectors) / seconds, 1)}
-        methods.append((encoder.info.label, vectors, encoder.info.metric, info))
+        name = encoder.info.label
+        if any(m[0] == name for m in methods):  # two files of one name and version: tell them apart
+            name = f"{name} ({path.name})"
+        methods.append((name, vectors, encoder.info.metric, info))
     results = {"data": data, "set": raw.name, "images": len(raw.images), "labels": list(raw.labels), "methods": []}
     for name, vectors, metric, info in methods:
         neighbours = nearest_neighbours(vectors, 10, metric)

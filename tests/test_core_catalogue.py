@@ -18,7 +18,7 @@ from autosimnet_desktop.core.files.reading import FileState, read_file
 from autosimnet_desktop.core.records import ImageError
 from autosimnet_desktop.core.indexing.settings import IndexSettings
 from autosimnet_desktop.core.records import BusyError, CancelToken, Cancelled, FolderError, ModelError, NotIndexedError, Progress
-from autosimnet_desktop.locations import DEFAULT_MODEL, resolve_model
+from autosimnet_desktop.locations import DEFAULT_MODEL
 
 from .conftest import PAPER_MODEL, shared_data
 from .core_helpers import SpyIndex, add_hostile_files, add_unusual_good_files, make_catalogue, read_file_while_it_grows, write_photo

@@ -44,6 +44,10 @@ def test_data_dirs_are_keyed_by_absolute_path_and_overridable(tmp_path: Path,
     assert datadirs.catalogue_data_dir(other) != a  # same name, other folder: another catalogue
     assert datadirs.catalogue_data_dir(shop, tmp_path / "x").parent == tmp_path / "x" / "catalogues"
     assert datadirs.thumbnail_cache_dir(shop).parent == root / "thumbnails"
+    best = datadirs.model_data_dir(shop, "/x/models/autosimnet-best.onnx")
+    assert best == a / "models" / "autosimnet-best"  # one index per model, inside the catalogue's folder
+    assert datadirs.model_data_dir(shop, "autosimnet-paper.onnx") != best
+    assert datadirs.model_data_dir(shop, "/y/we ird*.onnx").name == "we_ird"
     monkeypatch.delenv(datadirs.ENV_DATA_DIR)
     assert datadirs.catalogue_data_dir(shop).name == a.name  # platformdirs default, same key
 

@@ -129,3 +129,13 @@ def test_switching_models_on_the_real_engine_keeps_each_index_and_searches_again
     qtbot.waitUntil(lambda: result_rows(window) == 20, timeout=10_000)
     assert window.page.model.hit(0).path == f"bag/{query.name}"
     assert "re-indexing" not in window.messages.text
+
+
+def test_a_remembered_model_that_is_no_longer_shipped_falls_back_to_the_default(qtbot, tmp_path: Path) -> None:
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.model = "autosimnet-gone.onnx"  # e.g. a model an older version shipped
+    window = build_window(qtbot, tmp_path, settings=settings)
+    assert window.current_model() is None  # the default model, instead of failing to open every catalogue
+    settings.model = "autosimnet-product.onnx"  # the default before issue 17: its successor opens
+    again = build_window(qtbot, tmp_path, settings=settings)
+    assert again.current_model() == "autosimnet-product.onnx" and resolve_model(again.current_model()).is_file()

@@ -40,13 +40,13 @@ def catalogue_data_dir(folder: str | os.PathLike[str], override: str | os.PathLi
     return base / "catalogues" / folder_key(folder)
 
 
-def model_data_dir(folder: str | os.PathLike[str], model: Path,
+def model_data_dir(folder: str | os.PathLike[str], model: str | os.PathLike[str],
                    override: str | os.PathLike[str] | None = None) -> Path:
     """The store and vector index of `folder` as one model file encodes it.
 
     Each model keeps its own, so switching to another model and back re-encodes nothing; a model file
     replaced under the same name is noticed by its digest (the store records it) and re-encodes once."""
-    key = re.sub(r"[^A-Za-z0-9._-]+", "_", model.stem)[:60].strip("._") or "model"
+    key = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(model).stem)[:60].strip("._") or "model"
     return catalogue_data_dir(folder, override) / "models" / key
 
 
