@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from autosimnet_desktop.bench.photos import product_photo
@@ -227,3 +228,15 @@ def read_file_while_it_grows(path: Path, max_bytes: int) -> tuple[bytes, FileSta
         return read_file(path, max_bytes)
     finally:
         os.read = real_read
+
+
+def run_cli(capsys: "pytest.CaptureFixture[str]", *argv: str) -> tuple[int, str, str]:
+    """Run the `autosimnet` command in-process; returns (exit code, stdout, stderr)."""
+    from autosimnet_desktop.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse exits for usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -15,19 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from autosimnet_desktop.cli import main
 
 from .core_helpers import add_hostile_files, make_catalogue
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits for usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from .core_helpers import run_cli as run
 
 
 @pytest.fixture()

@@ -12,19 +12,9 @@ import pytest
 
 pytest.importorskip("qdrant_client")
 
-from autosimnet_desktop.cli import main
 
+from .core_helpers import run_cli as run
 from .remote_support import make_shop, view
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits for usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture()
