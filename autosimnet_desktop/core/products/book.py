@@ -36,6 +36,7 @@ class ProductBook:
         self.store = store
         self._lock = threading.RLock()
         self._cached: Grouping | None = None
+        self._cached_at = -1  # the store's change count the cached grouping was computed from
         self._override: tuple[GroupingRule, ShopFile | None] | None = None
 
     def settings(self) -> tuple[GroupingRule, ShopFile | None]:
@@ -52,9 +53,11 @@ class ProductBook:
         return rule, ShopFile(Path(path), fmt, products)
 
     def grouping(self) -> Grouping:
-        """The current grouping (computed once, then kept until something changes)."""
+        """The current grouping (computed once, then kept until the rules or the store's photos change:
+        photos indexed a moment ago, during a run, must already be found as products)."""
         with self._lock:
-            if self._cached is None:
+            if self._cached is None or self._cached_at != self.store.changes:
+                self._cached_at = self.store.changes
                 rule, shop = self.settings()
                 photos = [Photo(label, path, mtime) for label, path, mtime, _ in self.store.photos()]
                 self._cached = assign_products(photos, rule, shop)
@@ -100,12 +103,6 @@ class ProductBook:
                 raise
             self.store.commit()
             return self.refresh()
-
-    def forget(self) -> None:
-        """Drop the cached grouping (the indexed photos changed)."""
-        with self._lock:
-            self._cached = None
-
 
 def adopt_settings(store: Store, others: list[Path]) -> ModelChange | None:
     """Give a new store (another model's index of the same folder) the grouping rule and product file the

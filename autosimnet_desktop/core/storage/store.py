@@ -74,6 +74,7 @@ class Store:
         self.path = path
         self.note = ""  # set when an unusable store was replaced, for the index report
         self._lock = threading.RLock()
+        self._changes = 0  # bumped by every write to the rows, so derived views know when to recompute
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = self._connect()
@@ -127,7 +128,7 @@ class Store:
 
     def rollback(self) -> None:
         """Drop the open transaction's changes, if any."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
@@ -137,6 +138,18 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.commit()
             self._conn.close()
+
+    @property
+    def changes(self) -> int:
+        """A number that changes whenever the rows may have changed (writes and rollbacks)."""
+        return self._changes
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """_cursor() for a statement that changes rows."""
+        with self._cursor() as conn:
+            self._changes += 1
+            yield conn
 
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[sqlite3.Connection]:
@@ -176,7 +189,7 @@ class Store:
     def add(self, path: str, size: int, mtime_ns: int, digest: str | None, status: str,
             error: str | None = None, checked_at: float | None = None) -> int:
         """Insert a row; returns its id (the vector's label)."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             cur = conn.execute(
                 "INSERT INTO items(path, size, mtime_ns, digest, status, error, checked_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -193,7 +206,7 @@ class Store:
         if not rows:
             return []
         values = f"(?, ?, ?, ?, '{INDEXED}', NULL, {float(checked_at)!r})"
-        with self._cursor() as conn:
+        with self._writing() as conn:
             if not conn.in_transaction:  # outside one, another process could insert between the statements
                 raise StoreError("add_indexed needs an open transaction (Store.begin)")
             last = 0
@@ -208,7 +221,7 @@ class Store:
                mtime_ns: int | None = None, digest: str | None = None, status: str | None = None,
                error: str | None = None, checked_at: float | None = None) -> None:
         """Change a row; `error` is always written (None clears it), other None arguments keep their value."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             conn.execute(
                 "UPDATE items SET path = coalesce(?, path), size = coalesce(?, size), "
                 "mtime_ns = coalesce(?, mtime_ns), digest = coalesce(?, digest), status = coalesce(?, status), "
@@ -217,17 +230,17 @@ class Store:
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove rows."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             conn.executemany("DELETE FROM items WHERE id = ?", ((int(i),) for i in ids))
 
     def set_status(self, ids: Iterable[int], status: str) -> None:
         """Set the status of many rows."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             conn.executemany("UPDATE items SET status = ? WHERE id = ?", ((status, int(i)) for i in ids))
 
     def mark_all_pending(self) -> None:
         """Every indexed row needs encoding again (the model changed)."""
-        with self._cursor() as conn:
+        with self._writing() as conn:
             conn.execute("UPDATE items SET status = ? WHERE status = ?", (PENDING, INDEXED))
 
     def paths(self, ids: Iterable[int]) -> dict[int, str]:
