@@ -88,7 +88,9 @@ def customer_photo(work: Path) -> Path:
 
 def grab(window: MainWindow, path: Path) -> None:
     """Save the window's pixels."""
-    window.grab().save(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
     print("wrote", path)
 
 
@@ -244,7 +246,7 @@ def shots_indexing(work: Path, size: tuple[int, int], out: Path) -> None:
     window.open_folder(big)
     wait_until(lambda: window.session is not None and window.session.count >= 800)
     window.query(QuerySource.file(customer_photo(work)))
-    wait_until(lambda: window.page.model.rowCount() > 0)
+    wait_until(lambda: not window.page.browsing and window.page.model.rowCount() > 0)  # the query's own results
     settle(0.8)  # the result thumbnails
     if window.session is None or window.session.job_kind is not JobKind.INDEX:
         raise SystemExit("indexing finished before the screenshot: give shots_indexing more photos")
