@@ -21,6 +21,7 @@ can be exported at either size; the size and the default colour weight are chose
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import math
@@ -36,7 +37,7 @@ import torch.nn.functional as F
 from autosimnet_desktop.core.images.decode import Preprocess
 from autosimnet_desktop.core.model.card import Key, card_metadata
 
-from .best_model import MEAN, STD, BestConfig, BestModel
+from .best_model import MEAN, STD, BestConfig, BestEncoder, BestModel
 from .data import DEFAULT_FASHION_MNIST, fashion_mnist_raw, photo_folder
 from .metrics import label_scores, nearest_neighbours
 from .train_product import validation
@@ -91,13 +92,13 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 @torch.no_grad()
-def embed(model: BestModel, images: np.ndarray, batch: int = 128) -> tuple[np.ndarray, np.ndarray]:
+def embed(encoder: BestEncoder, images: np.ndarray, batch: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """Unit shape and colour segments of uint8 RGB images."""
-    model.eval()
+    encoder.eval()
     s_all, c_all = [], []
     for i in range(0, len(images), batch):
         x = normalise(torch.from_numpy(images[i:i + batch].astype(np.float32) / 255.0))
-        s, c = model.encoder.segments(x)
+        s, c = encoder.segments(x)
         s_all.append(s.numpy())
         c_all.append(c.numpy())
     return np.concatenate(s_all), np.concatenate(c_all)
@@ -125,6 +126,27 @@ def sweep(shape: np.ndarray, colour: np.ndarray, labels: dict[str, list[str]], g
     return out
 
 
+def validate(encoder: BestEncoder, images: dict[int, np.ndarray], rows: np.ndarray,
+             labels: dict[str, list[str]]) -> dict:
+    """Validation P@10 at each size's best w (0.1 steps); score = the mean over sizes of the objective."""
+    out: dict = {}
+    for size in SIZES:
+        s, c = embed(encoder, images[size][rows])
+        top = choose_weight(sweep(s, c, labels, grid=10))
+        out[f"val_{size}"] = {k: round(v, 4) for k, v in top.items()}
+    out["score"] = round(sum(out[f"val_{size}"]["objective"] for size in SIZES) / len(SIZES), 4)
+    return out
+
+
+@torch.no_grad()
+def update_average(averaged: BestEncoder, encoder: BestEncoder, decay: float) -> None:
+    """One step of the exponential moving average of the weights; BatchNorm statistics are copied."""
+    for a, p in zip(averaged.parameters(), encoder.parameters()):
+        a.mul_(decay).add_(p.detach(), alpha=1.0 - decay)
+    for a, b in zip(averaged.buffers(), encoder.buffers()):
+        a.copy_(b)
+
+
 def choose_weight(rows: list[dict]) -> dict:
     """w0: the largest min(articleType / 0.60, baseColour / 0.40) on validation; ties to the smaller w."""
     return max(rows, key=lambda r: (round(r["objective"], 4), -r["w"]))
@@ -149,6 +171,7 @@ class BestTrainConfig:
     init: str | None = None       # a run's last-full.pt (encoder and heads) to continue from
     schedule: str = "onecycle"    # "onecycle" (warm-up, then annealed) or "cosine" (annealed from the start)
     stop_after: int | None = None  # run only the first N epochs of the schedule (continue with --init)
+    ema: float | None = None      # also keep an exponential moving average of the encoder's weights
 
 
 def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
@@ -205,6 +228,8 @@ def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
     val_labels = {k: list(np.asarray(labels[k])[val_main]) for k in LABELS}
     out_dir.mkdir(parents=True, exist_ok=True)
     history, best = [], (-math.inf, 0)
+    averaged = copy.deepcopy(model.encoder) if cfg.ema else None
+    updates = 0
     t_train = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -233,30 +258,34 @@ def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
             loss.backward()
             optimiser.step()
             schedule.step()
+            if averaged is not None:
+                updates += 1
+                update_average(averaged, model.encoder, min(cfg.ema, (1 + updates) / (10 + updates)))
             for k, v in losses.items():
                 running[k] = running.get(k, 0.0) + v.item() / steps
         record: dict = {"epoch": epoch, "loss": {k: round(v, 4) for k, v in running.items()},
                         "train_seconds": round(time.perf_counter() - t0, 1)}
-        score = 0.0
-        for size in SIZES:
-            s, c = embed(model, images[size][val_main])
-            top = choose_weight(sweep(s, c, val_labels, grid=10))
-            record[f"val_{size}"] = {k: round(v, 4) for k, v in top.items()}
-            score += top["objective"] / len(SIZES)
-        record["score"] = round(score, 4)
+        candidates = {"weights": model.encoder, **({"average": averaged} if averaged is not None else {})}
+        scored = {name: validate(enc, images, val_main, val_labels) for name, enc in candidates.items()}
+        chosen = max(scored, key=lambda name: scored[name]["score"])
+        record.update(scored[chosen], kept=chosen)
+        if averaged is not None:
+            record["scores"] = {name: v["score"] for name, v in scored.items()}
+        score = record["score"]
         record["seconds"] = round(time.perf_counter() - t0, 1)
         history.append(record)
         mark = ""
         if score > best[0]:
             best, mark = (score, epoch), " (best, saved)"
-            torch.save(model.encoder.state_dict(), out_dir / "best.pt")
+            torch.save(candidates[chosen].state_dict(), out_dir / "best.pt")
         torch.save(model.state_dict(), out_dir / "last-full.pt")
         (out_dir / "history.json").write_text(json.dumps(history, indent=2))
         log(f"epoch {epoch}/{cfg.epochs}: loss {sum(running.values()):.3f} {record['loss']}  "
             + "  ".join(f"{s}px w{record[f'val_{s}']['w']:.2f} art {record[f'val_{s}']['articleType']:.3f} "
                         f"col {record[f'val_{s}']['baseColour']:.3f} sub {record[f'val_{s}']['subCategory']:.3f}"
                         for s in SIZES)
-            + f"  score {score:.3f}  {record['seconds']:.0f}s{mark}")
+            + f"  score {score:.3f} ({chosen}{', ' + str(record['scores']) if averaged is not None else ''})"
+            + f"  {record['seconds']:.0f}s{mark}")
         if cfg.stop_after and epoch >= cfg.stop_after:
             break
     train_seconds = time.perf_counter() - t_train
@@ -264,7 +293,7 @@ def train(cfg: BestTrainConfig, out_dir: Path, log=print) -> dict:
     model.encoder.load_state_dict(torch.load(out_dir / "best.pt", weights_only=True))
     choice = {}
     for size in SIZES:
-        s, c = embed(model, images[size][val_main])
+        s, c = embed(model.encoder, images[size][val_main])
         rows = sweep(s, c, val_labels)
         choice[size] = {"chosen": choose_weight(rows), "sweep": rows}
         log(f"{size}px: validation sweep best w {choice[size]['chosen']}")
@@ -298,13 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
     p.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after epoch N of the --epochs schedule (last-full.pt can be continued with --init)")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="also score an exponential moving average of the weights each epoch; keep the better")
     p.add_argument("--cache", default="/work/runs/cache")
     p.add_argument("--out", type=Path, default=Path("runs/best"))
     a = p.parse_args(argv)
     cfg = BestTrainConfig(model=BestConfig(), folders=tuple(a.folder or map(str, FOLDERS)),
                           fashion_mnist=None if a.fashion_mnist == "none" else a.fashion_mnist, epochs=a.epochs,
                           lr=a.lr, backbone_lr=a.backbone_lr, seed=a.seed, threads=a.threads, cache=a.cache,
-                          init=a.init, schedule=a.schedule, stop_after=a.stop_after)
+                          init=a.init, schedule=a.schedule, stop_after=a.stop_after, ema=a.ema)
     summary = train(cfg, a.out, log=lambda s: print(s, flush=True))
     print(f"best epoch {summary['best_epoch']}; {summary['train_seconds'] / 60:.1f} min of training")
     return 0

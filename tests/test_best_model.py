@@ -10,7 +10,7 @@ pytest.importorskip("efficientnet_lite_pytorch", reason="export.train_best needs
 
 from autosimnet_desktop.core.model.card import preprocess_metadata
 from export.best_model import BestConfig, BestEncoder
-from export.train_best import choose_weight, fused, spec
+from export.train_best import choose_weight, fused, spec, update_average
 
 
 def test_the_encoder_writes_unit_shape_and_colour_segments_at_any_trained_size() -> None:
@@ -31,3 +31,21 @@ def test_w0_balances_the_two_targets_and_ties_go_to_less_colour() -> None:
     assert choose_weight(rows)["w"] == 0.5
     s, c = np.eye(2, dtype=np.float32), np.eye(2, dtype=np.float32)
     assert np.allclose(np.linalg.norm(fused(s, c, 0.25), axis=1), 1.0)
+
+
+def test_the_weight_average_moves_towards_the_trained_weights_and_copies_batchnorm_statistics() -> None:
+    cfg = BestConfig()
+    trained, averaged = BestEncoder(cfg), BestEncoder(cfg)
+    with torch.no_grad():
+        for p in trained.parameters():
+            p.fill_(1.0)
+        for p in averaged.parameters():
+            p.fill_(0.0)
+        for b in trained.buffers():
+            b.fill_(3.0)
+    update_average(averaged, trained, decay=0.75)
+    weights = torch.cat([p.flatten() for p in averaged.parameters()])
+    assert torch.allclose(weights, torch.full_like(weights, 0.25))
+    assert all(torch.all(b == 3.0) for b in averaged.buffers())
+    update_average(averaged, trained, decay=0.75)
+    assert torch.allclose(next(averaged.parameters()), torch.tensor(0.4375))
