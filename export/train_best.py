@@ -1,14 +1,15 @@
 """Train the default "Best match" encoder (fine-tuned EfficientNet-Lite0): python -m export.train_best --help.
 
-These commands reproduce the shipped resources/models/autosimnet-best.onnx:
+These commands reproduce the shipped resources/models/autosimnet-best.onnx (version 3.0):
 
-    # 4 epochs of a 10-epoch one-cycle schedule (the shared 2-core machine took 4-9 minutes an epoch), then
-    # 3 epochs annealed (cosine) from the learning rates the schedule had reached; the best epoch is kept
-    python -m export.train_best --stop-after 4 --out runs/best-stage1
-    python -m export.train_best --init runs/best-stage1/last-full.pt --schedule cosine --epochs 3 \\
-        --backbone-lr 3e-4 --lr 7.5e-4 --seed 1 --out runs/best2
-    python -m export.to_onnx --run runs/best2 --size 96 --output resources/models/autosimnet-best.onnx \\
-        --name autosimnet-best --version 2.0 --display-name "Best match"
+    # one 12-epoch one-cycle schedule (54 minutes on the 2-core machine); every epoch scores the weights
+    # and their moving average on validation, and the best of all is kept (epoch 9, plain weights)
+    python -m export.train_best --epochs 12 --ema 0.995 --out runs/best3
+    python -m export.to_onnx --run runs/best3 --size 128 --output resources/models/autosimnet-best.onnx \\
+        --name autosimnet-best --version 3.0 --display-name "Best match"
+
+Version 2.0 came from 4 epochs of a 10-epoch schedule (--stop-after 4) continued with --init and
+--schedule cosine for 3 more; docs/evaluation.md compares the two.
 
 Data: the TRAINING part (export.data.holdout) of products-dev and of products-dev-hires; an id in both
 folders is on the same side of the split (the split hashes the file's stem, which is the product id), and a
